@@ -1,0 +1,110 @@
+"""One client loaded once: config, dataset, workflow mapping, status segments and flow intervals.
+
+Every command, notebook and widget starts from ``load_client``; everything downstream reads
+the same ``Client`` so numbers cannot disagree between pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import config as config_mod
+from .config import Engagement
+from .errors import UsageError
+from .ingest import read_folder
+from .resources import default_data_dir
+from .schema import Dataset, QualityFinding
+
+
+@dataclass
+class Client:
+    """A client's data and the derived tables every metric shares.
+
+    ``as_of`` is the end of the ``as_of_date`` in the engagement timezone, in UTC: the instant
+    at which state (open, done, age) is taken.
+    """
+
+    data_dir: Path
+    engagement: Engagement
+    dataset: Dataset
+    as_of_date: dt.date
+    as_of: pd.Timestamp
+    mapping: pd.DataFrame
+    segments: pd.DataFrame
+    flow: pd.DataFrame
+    quality: list[QualityFinding] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.engagement.client
+
+    @property
+    def slug(self) -> str:
+        return self.engagement.slug
+
+
+def end_of_day(day: dt.date, timezone: str) -> pd.Timestamp:
+    """The last instant of ``day`` in ``timezone``, as a UTC timestamp."""
+    start_next = pd.Timestamp(day + dt.timedelta(days=1)).tz_localize(timezone, nonexistent="shift_forward",
+                                                                      ambiguous=False)
+    return (start_next - pd.Timedelta(microseconds=1)).tz_convert("UTC")
+
+
+def latest_timestamp(dataset: Dataset) -> pd.Timestamp | None:
+    """The latest timestamp anywhere in the data (the default ``as_of``)."""
+    latest = []
+    for name, frame in dataset.tables.items():
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.DatetimeTZDtype) and frame[column].notna().any():
+                latest.append(frame[column].max())
+    return max(latest) if latest else None
+
+
+def resolve_as_of(dataset: Dataset, engagement: Engagement, as_of=None) -> dt.date:
+    """``--as-of``, else the config's ``as_of``, else the day of the latest timestamp."""
+    if as_of is not None:
+        if isinstance(as_of, dt.date):
+            return as_of
+        try:
+            return dt.date.fromisoformat(str(as_of)[:10])
+        except ValueError:
+            raise UsageError(f"--as-of {as_of!r}: expected a date like 2026-06-30") from None
+    if engagement.as_of is not None:
+        return engagement.as_of
+    latest = latest_timestamp(dataset)
+    if latest is None:
+        return dt.date.today()
+    return latest.tz_convert(engagement.timezone).date()
+
+
+def load_client(data_dir: str | Path | None = None, config: str | Path | None = None,
+                as_of=None, progress=None, **overrides) -> Client:
+    """Read a client folder and derive the shared tables.
+
+    Parameters
+    ----------
+    data_dir : the client folder; default the bundled sample client.
+    config : an engagement.yaml; default ``data_dir/engagement.yaml`` when present.
+    as_of : a date (or ISO text) overriding the config's ``as_of``.
+    overrides : top-level config values (e.g. ``client="Acme"``) that win over the file.
+    """
+    from . import quality as quality_mod
+    from . import workflow
+
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    engagement = config_mod.load(config, data_dir=data_dir, **overrides)
+    dataset = read_folder(data_dir, engagement.timezone, progress=progress)
+    as_of_date = resolve_as_of(dataset, engagement, as_of)
+    as_of_ts = end_of_day(as_of_date, engagement.timezone)
+    mapping = workflow.status_mapping(dataset, engagement.workflow)
+    segments = workflow.status_segments(dataset.transitions, mapping, as_of_ts)
+    flow = workflow.flow_intervals(dataset.work_items, dataset.transitions, mapping, as_of_ts,
+                                   engagement.workflow, segments=segments)
+    client = Client(data_dir=data_dir, engagement=engagement, dataset=dataset, as_of_date=as_of_date,
+                    as_of=as_of_ts, mapping=mapping, segments=segments, flow=flow)
+    client.quality = list(dataset.quality) + quality_mod.run_checks(client)
+    return client

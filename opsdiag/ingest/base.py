@@ -1,0 +1,377 @@
+"""What every importer shares: the file probe, the read context, robust CSV and time parsing.
+
+An importer is a ``Format``: ``sniff(probe)`` says from the content (header signature or JSON
+shape, never the file name) whether the file is its format, and ``read(probe, ctx)`` returns
+``{table_name: frame}`` in canonical column names. Problems with single values go to
+``ctx.note(...)`` as quality findings; a file that cannot be read raises ``InputFormatError``
+naming row and column, and the folder reader carries on with the other files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputFormatError
+from ..schema import QualityFinding
+
+HEAD_BYTES = 64 * 1024
+
+
+class Probe:
+    """Lazy, cached views of one file, shared by every format's ``sniff`` and the chosen ``read``."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @cached_property
+    def head(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            return fh.read(HEAD_BYTES)
+
+    @cached_property
+    def raw(self) -> bytes:
+        return self.path.read_bytes()
+
+    @cached_property
+    def encoding(self) -> str:
+        """``utf-8-sig`` when the whole file decodes as UTF-8, else ``cp1252`` (Excel re-saves)."""
+        try:
+            self.raw.decode("utf-8-sig")
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            return "cp1252"
+
+    @cached_property
+    def text(self) -> str:
+        return self.raw.decode(self.encoding, errors="replace")
+
+    @cached_property
+    def text_head(self) -> str:
+        return self.head.decode("utf-8-sig", errors="replace")
+
+    @cached_property
+    def is_binary(self) -> bool:
+        if b"\x00" in self.head:
+            return True
+        sample = self.head[:4096]
+        if not sample:
+            return False
+        try:
+            sample.decode("utf-8")
+            return False
+        except UnicodeDecodeError as exc:
+            if exc.start > len(sample) - 4:  # a multi-byte character cut by the sample end
+                return False
+        bad = sum(b < 9 or 13 < b < 32 for b in sample)
+        printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in sample)
+        return bad > 0 or printable < 0.7 * len(sample)
+
+    @cached_property
+    def looks_json(self) -> bool:
+        return self.text_head.lstrip()[:1] in ("{", "[")
+
+    @cached_property
+    def json(self):
+        """The parsed JSON document (whole file), or None when it is not JSON."""
+        if not self.looks_json:
+            return None
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+    @cached_property
+    def head_rows(self) -> list[list[str]]:
+        """The first CSV records of the head (up to 20), cells stripped; [] when not CSV-like."""
+        if self.is_binary or self.looks_json:
+            return []
+        text = self.text_head
+        if len(self.head) == HEAD_BYTES:  # drop the partial last line
+            text = text[: text.rfind("\n") + 1] or text
+        try:
+            rows = []
+            for row in csv.reader(io.StringIO(text, newline="")):
+                rows.append([c.strip() for c in row])
+                if len(rows) >= 20:
+                    break
+            return rows
+        except csv.Error:
+            return []
+
+    @cached_property
+    def header(self) -> list[str]:
+        """The first non-blank CSV record (the header of an ordinary export)."""
+        for row in self.head_rows:
+            if any(row):
+                return row
+        return []
+
+    def header_set(self) -> set[str]:
+        return {c.lower() for c in self.header}
+
+
+@dataclass
+class ReadContext:
+    """What an importer needs beyond the file: the engagement timezone and a findings sink."""
+
+    timezone: str = "UTC"
+    findings: list[QualityFinding] = field(default_factory=list)
+    path: str = ""
+
+    def note(self, check: str, severity: str, examples: Iterable = (), message: str = "",
+             count: int | None = None) -> None:
+        examples = [str(e) for e in examples]
+        self.findings.append(QualityFinding(check=check, severity=severity,
+                                            count=len(examples) if count is None else int(count),
+                                            examples=examples[:10], message=message,
+                                            path=self.path or None))
+
+
+class Format:
+    """Base class of an importer; subclasses set ``name``/``tables`` and implement both methods."""
+
+    name: str = ""
+    tables: tuple[str, ...] = ()
+    description: str = ""
+
+    def sniff(self, probe: Probe) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def read(self, probe: Probe, ctx: ReadContext) -> dict[str, pd.DataFrame]:  # pragma: no cover
+        raise NotImplementedError
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+@dataclass
+class RawTable:
+    """A CSV read as text with its header kept verbatim (repeated names are not renamed).
+
+    ``frame`` has positional integer columns; ``columns`` the header names; ``rows`` the
+    spreadsheet row number of each record (the header is row ``header_row + 1``).
+    """
+
+    path: str
+    columns: list[str]
+    frame: pd.DataFrame
+    rows: np.ndarray
+
+    def positions(self, *names: str) -> list[int]:
+        wanted = {n.lower() for n in names}
+        return [i for i, c in enumerate(self.columns) if c.lower() in wanted]
+
+    def has(self, *names: str) -> bool:
+        return bool(self.positions(*names))
+
+    def first(self, *names: str) -> str | None:
+        """The first header among ``names`` (aliases, any language) present in the file."""
+        for n in names:
+            if self.positions(n):
+                return self.columns[self.positions(n)[0]]
+        return None
+
+    def col(self, *names: str) -> pd.Series:
+        """The first column matching any alias, as stripped text ('' → NA); all-NA when absent."""
+        pos = self.positions(*names)
+        if not pos:
+            return pd.Series(pd.NA, index=self.frame.index, dtype="str")
+        # keep the first alias' order: prefer names earlier in the argument list
+        for n in names:
+            p = self.positions(n)
+            if p:
+                pos = p
+                break
+        s = self.frame[pos[0]].astype("str").str.strip()
+        return s.mask(s.eq(""))
+
+    def multi(self, *names: str, split: str | None = None) -> pd.Series:
+        """Every column with one of these names (Jira repeats ``Labels``) joined into tuples.
+
+        ``split`` additionally splits each cell on a separator (Linear's comma-joined labels).
+        """
+        pos = self.positions(*names)
+        if not pos:
+            return pd.Series([()] * len(self.frame), index=self.frame.index, dtype="object")
+        block = self.frame[pos].astype("str")
+        values = block.to_numpy()
+        out = []
+        for row in values:
+            cells = []
+            for v in row:
+                if v is None or v != v:
+                    continue
+                parts = v.split(split) if split else [v]
+                cells.extend(p.strip() for p in parts if p and p.strip())
+            out.append(tuple(dict.fromkeys(cells)))
+        return pd.Series(out, index=self.frame.index, dtype="object")
+
+    def row_of(self, index) -> int:
+        return int(self.rows[self.frame.index.get_loc(index)])
+
+
+def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> RawTable:
+    """Read a CSV export robustly: encoding fallback, BOM, repeated headers, blank rows.
+
+    Every value is text. ``header_row`` is the 0-based record index of the header (spacer rows
+    above it are skipped); by default the first non-blank record. Records whose cells are all
+    empty (Excel artefacts) are dropped and noted. A file that ends inside a quoted cell is an
+    ``InputFormatError``.
+    """
+    if probe.is_binary:
+        raise InputFormatError(probe.path, "not a text CSV file (binary content)")
+    if probe.encoding == "cp1252":
+        ctx.note("encoding_fallback", "info", [probe.path.name],
+                 "file is not UTF-8; read as Windows-1252 (an Excel re-save)", count=1)
+    text = probe.text
+    try:
+        frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False, engine="c")
+    except pd.errors.ParserError as exc:
+        raise InputFormatError(probe.path, f"malformed CSV ({exc}); the export looks cut off or "
+                               "has an unclosed quote — export it again") from None
+    except pd.errors.EmptyDataError:
+        raise InputFormatError(probe.path, "the file is empty") from None
+    if frame.empty:
+        raise InputFormatError(probe.path, "the file is empty")
+    if _ends_in_open_quote(text):
+        raise InputFormatError(probe.path, "the file ends inside a quoted cell: the export looks "
+                               "truncated — export it again", row=len(frame) + 1)
+    nonblank = frame.apply(lambda c: c.str.strip().ne(""), axis=0).any(axis=1).to_numpy()
+    if header_row is None:
+        idx = np.flatnonzero(nonblank)
+        if not len(idx):
+            raise InputFormatError(probe.path, "the file has no header row")
+        header_row = int(idx[0])
+    columns = [str(c).strip().lstrip("\ufeff") for c in frame.iloc[header_row].tolist()]
+    body = frame.iloc[header_row + 1:]
+    keep = nonblank[header_row + 1:]
+    dropped = int((~keep).sum())
+    if dropped:
+        ctx.note("blank_rows_dropped", "info", [], f"{dropped} all-empty rows dropped", count=dropped)
+    rows = np.arange(header_row + 2, header_row + 2 + len(body))[keep]
+    body = body[keep]
+    body.columns = range(body.shape[1])
+    return RawTable(path=str(probe.path), columns=columns, frame=body, rows=rows)
+
+
+def _ends_in_open_quote(text: str) -> bool:
+    # an odd number of quote characters means the last quoted cell never closed
+    return text.count('"') % 2 == 1
+
+
+# --- time ------------------------------------------------------------------------------------
+
+def localize(values: pd.Series, tz: str, ctx: ReadContext | None = None, column: str = "") -> pd.Series:
+    """Give naive timestamps the engagement timezone and convert to UTC.
+
+    A local time that does not exist (spring forward) is shifted forward; one that repeats
+    (fall back) is taken as the later, standard-time instant. Both are noted as findings.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC")
+    if tz == "UTC":
+        return values.dt.tz_localize("UTC")
+    strict = values.dt.tz_localize(tz, nonexistent="NaT", ambiguous="NaT")
+    shifted = strict.isna() & values.notna()
+    out = values.dt.tz_localize(tz, nonexistent="shift_forward",
+                                ambiguous=np.zeros(len(values), dtype=bool))
+    if shifted.any() and ctx is not None:
+        ctx.note("dst_shifted", "info", values[shifted].astype(str).head(5),
+                 f"{int(shifted.sum())} local times in {column!r} fall in a DST change; shifted",
+                 count=int(shifted.sum()))
+    return out.dt.tz_convert("UTC")
+
+
+def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTable | None = None,
+                formats: Iterable[str] = (), dayfirst: bool = False,
+                items: pd.Series | None = None, prepare: Callable[[pd.Series], pd.Series] | None = None,
+                strict: bool = True) -> pd.Series:
+    """Parse a text column of timestamps to UTC, naming the first bad value's row and column.
+
+    Tries each explicit ``format`` (strptime codes) in turn on the values still unparsed, then
+    ISO 8601, then a day-first/month-first inference. Values with an explicit offset keep it;
+    naive ones are read in ``ctx.timezone``. With ``strict`` an unparseable non-empty value
+    raises ``InputFormatError``; otherwise it becomes missing and is noted.
+    """
+    text = values.astype("str").str.strip()
+    text = text.mask(text.eq(""))
+    if prepare is not None:
+        text = prepare(text)
+    present = text.notna()
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+    todo = present.copy()
+    attempts = list(formats) + ["ISO8601", None]
+    for fmt in attempts:
+        if not todo.any():
+            break
+        chunk = text[todo]
+        try:
+            if fmt is None:
+                got = pd.to_datetime(chunk, errors="coerce", dayfirst=dayfirst, format="mixed")
+            else:
+                got = pd.to_datetime(chunk, errors="coerce", format=fmt)
+        except (ValueError, TypeError, OverflowError):
+            # mixed offsets: parse each value with its own offset, then unify in UTC
+            try:
+                got = pd.to_datetime(chunk, errors="coerce", utc=True, format=fmt or "mixed")
+            except (ValueError, TypeError, OverflowError):
+                continue
+        if isinstance(got.dtype, pd.DatetimeTZDtype):
+            got = got.dt.tz_convert("UTC")
+        elif got.notna().any():
+            got = localize(got, ctx.timezone, ctx, column)
+        else:
+            continue
+        ok = got.notna()
+        parsed.loc[ok[ok].index] = got[ok].astype("datetime64[us, UTC]")
+        todo &= ~parsed.notna()
+    bad = todo & present
+    if bad.any():
+        first = bad[bad].index[0]
+        row = raw.row_of(first) if raw is not None else None
+        item = None if items is None else items.get(first)
+        message = (f"{int(bad.sum())} value(s) are not dates, e.g. {text[first]!r}"
+                   f" (expected a date such as 2024-03-01 14:30)")
+        if strict:
+            raise InputFormatError(ctx.path or (raw.path if raw else ""), message, row=row,
+                                   column=column, item=None if item is None or item != item else str(item))
+        examples = (items[bad] if items is not None else text[bad]).astype(str).head(5)
+        ctx.note("unparseable_dates", "warning", examples, f"{column!r}: {message}", count=int(bad.sum()))
+    return parsed
+
+
+def parse_numbers(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTable | None = None,
+                  items: pd.Series | None = None) -> pd.Series:
+    """Parse a text column of numbers; a non-empty value that is not a number is an error."""
+    text = values.astype("str").str.strip().str.replace(",", "", regex=False)
+    text = text.mask(text.eq(""))
+    number = pd.to_numeric(text, errors="coerce")
+    bad = number.isna() & text.notna()
+    if bad.any():
+        first = bad[bad].index[0]
+        row = raw.row_of(first) if raw is not None else None
+        item = None if items is None else items.get(first)
+        raise InputFormatError(ctx.path or (raw.path if raw else ""),
+                               f"{values[first]!r} is not a number (expected e.g. 95 or 12.5)",
+                               row=row, column=column,
+                               item=None if item is None or item != item else str(item))
+    return number.astype("float64")
+
+
+def read_json(probe: Probe):
+    """The parsed JSON document, or an ``InputFormatError`` saying why it is not JSON."""
+    if not probe.looks_json:
+        raise InputFormatError(probe.path, "not a JSON document")
+    try:
+        return json.loads(probe.text)
+    except ValueError as exc:
+        raise InputFormatError(probe.path, f"invalid JSON ({exc}); the file looks cut off") from None
