@@ -221,8 +221,8 @@ class RawTable:
 def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> RawTable:
     """Read a CSV export robustly: encoding fallback, BOM, repeated headers, blank rows.
 
-    Every value is text. ``header_row`` is the 0-based record index of the header (spacer rows
-    above it are skipped); by default the first non-blank record. Records whose cells are all
+    Every value is text. ``header_row`` is the number of physical lines above the header (spacer
+    rows, a source URL line) to skip; by default the empty or separator-only lines at the top. Records whose cells are all
     empty (Excel artefacts) are dropped and noted. A file that ends inside a quoted cell is an
     ``InputFormatError``.
     """
@@ -232,9 +232,10 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
         ctx.note("encoding_fallback", "info", [probe.path.name],
                  "file is not UTF-8; read as Windows-1252 (an Excel re-save)", count=1)
     text = probe.text
+    skip = _leading_lines(text) if header_row is None else header_row
     try:
         frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, engine="c")
+                            na_filter=False, skip_blank_lines=False, engine="c", skiprows=skip)
     except pd.errors.ParserError as exc:
         raise InputFormatError(probe.path, f"malformed CSV ({exc}); the export looks cut off or "
                                "has an unclosed quote — export it again") from None
@@ -244,23 +245,30 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
         raise InputFormatError(probe.path, "the file is empty")
     if _ends_in_open_quote(text):
         raise InputFormatError(probe.path, "the file ends inside a quoted cell: the export looks "
-                               "truncated — export it again", row=len(frame) + 1)
+                               "truncated — export it again", row=skip + len(frame) + 1)
     nonblank = frame.apply(lambda c: c.str.strip().ne(""), axis=0).any(axis=1).to_numpy()
-    if header_row is None:
-        idx = np.flatnonzero(nonblank)
-        if not len(idx):
-            raise InputFormatError(probe.path, "the file has no header row")
-        header_row = int(idx[0])
-    columns = [str(c).strip().lstrip("\ufeff") for c in frame.iloc[header_row].tolist()]
-    body = frame.iloc[header_row + 1:]
-    keep = nonblank[header_row + 1:]
+    if not nonblank[0]:
+        raise InputFormatError(probe.path, "the file has no header row")
+    columns = [str(c).strip().lstrip("\ufeff") for c in frame.iloc[0].tolist()]
+    body = frame.iloc[1:]
+    keep = nonblank[1:]
     dropped = int((~keep).sum())
     if dropped:
         ctx.note("blank_rows_dropped", "info", [], f"{dropped} all-empty rows dropped", count=dropped)
-    rows = np.arange(header_row + 2, header_row + 2 + len(body))[keep]
+    rows = np.arange(skip + 2, skip + 2 + len(body))[keep]
     body = body[keep]
     body.columns = range(body.shape[1])
     return RawTable(path=str(probe.path), columns=columns, frame=body, rows=rows)
+
+
+def _leading_lines(text: str) -> int:
+    """Physical lines before the header: empty or separator-only lines (Excel spacer rows)."""
+    skip = 0
+    for line in text[:HEAD_BYTES].splitlines():
+        if line.strip().strip(",;\t").strip():
+            break
+        skip += 1
+    return skip
 
 
 def _ends_in_open_quote(text: str) -> bool:
