@@ -1,0 +1,115 @@
+"""Link customer feedback to the work items it asked for.
+
+The rule (``link_feedback``), applied after a client folder is read:
+
+1. Explicit links already parsed by the importers (Zendesk ``Linked Jira issues``, Canny
+   ``Jira Issue``, Productboard features naming a key, ``linked_item_ids`` in feedback.csv) are
+   kept as they are, first and in their order, even when the item is not in the export (the
+   funnel metric checks existence).
+2. Issue keys written in the title, the kept text or a tag are added when they name an
+   existing work item: ``[A-Z][A-Z0-9]+-\\d+`` as a whole word (``PROJ-12``), matched case-sensitively
+   against ``items.item_id`` — so ``covid-19`` or ``utf-8`` never link, and neither does a key
+   that is not in the export.
+3. GitHub references: ``owner/repo#12`` links when it is an item id; a bare ``#12`` links only
+   when exactly one work item id ends in ``#12`` (one repository in the export). With several
+   repositories it is ambiguous and ignored.
+
+Found ids follow the explicit ones in order of appearance (title, text, tags), without repeats.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KEY = r"(?<![\w-])(?P<key>[A-Z][A-Z0-9]+-\d+)(?!\w)"
+REPO_REF = r"(?<![\w./-])(?P<repo_ref>[\w.-]+/[\w.-]+#\d+)(?!\w)"
+BARE_NUMBER = r"(?<![\w/#])#(?P<number>\d+)(?!\w)"
+REFERENCE = f"{KEY}|{REPO_REF}|{BARE_NUMBER}"
+
+
+def link_feedback(feedback: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """The feedback frame with ``linked_item_ids`` completed from references in its text.
+
+    Parameters
+    ----------
+    feedback : canonical ``feedback`` frame (``linked_item_ids`` holds the explicit links).
+    items : canonical ``work_items`` frame (only ``item_id`` is used).
+
+    Returns
+    -------
+    A copy of ``feedback`` (same index and columns) whose ``linked_item_ids`` tuples are the
+    explicit links followed by the item ids referenced in title, text and tags (rule in the
+    module docstring). Empty feedback is returned unchanged; without items only explicit
+    links remain.
+    """
+    out = feedback.copy()
+    if out.empty:
+        return out
+    if "linked_item_ids" in out:
+        explicit = out["linked_item_ids"].map(lambda v: tuple(v) if isinstance(v, (tuple, list)) else ())
+    else:
+        explicit = pd.Series([()] * len(out), index=out.index, dtype="object")
+    ids = pd.Index(items["item_id"].dropna().astype("str").unique() if len(items) else [], dtype="str")
+
+    text = _column_text(out, "title") + "\n" + _column_text(out, "text") + "\n" + _tag_text(out)
+    found = text.reset_index(drop=True).str.extractall(REFERENCE)  # level 0 = row position
+    refs = pd.Series([], dtype="str")
+    if not found.empty:
+        by_number = found["number"].map(_unique_by_number(ids)).astype("str")
+        refs = found["key"].fillna(found["repo_ref"]).fillna(by_number)
+        refs.index = found.index.get_level_values(0)
+        refs = refs[refs.isin(ids)]
+
+    explicit_long = explicit.reset_index(drop=True).explode().dropna()
+    long = pd.DataFrame({"row": np.concatenate([explicit_long.index.to_numpy(), refs.index.to_numpy()]),
+                         "ref": np.concatenate([explicit_long.astype("str").to_numpy(),
+                                                refs.astype("str").to_numpy()])})
+    long = long.drop_duplicates()
+    linked = pd.Series(_group_tuples(long["row"].to_numpy(), long["ref"].to_numpy(dtype=object), len(out)),
+                       index=out.index, dtype="object")
+    out["linked_item_ids"] = linked
+    return out
+
+
+def linked_share(feedback: pd.DataFrame) -> float:
+    """Share of feedback rows linked to at least one work item.
+
+    ``count(rows with non-empty linked_item_ids) / count(rows)``, a fraction in [0, 1]. Counts
+    links as they stand (call ``link_feedback`` first to include references found in text).
+    Empty feedback gives NaN (not assessed, never "healthy").
+    """
+    if feedback is None or len(feedback) == 0 or "linked_item_ids" not in feedback:
+        return float("nan")
+    linked = feedback["linked_item_ids"].map(lambda v: isinstance(v, (tuple, list)) and len(v) > 0)
+    return float(linked.mean())
+
+
+def _column_text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series("", index=frame.index)
+    return frame[column].astype("object").where(frame[column].notna(), "").astype("str")
+
+
+def _tag_text(frame: pd.DataFrame) -> pd.Series:
+    if "tags" not in frame:
+        return pd.Series("", index=frame.index)
+    return frame["tags"].map(lambda v: " ".join(map(str, v)) if isinstance(v, (tuple, list)) else "")
+
+
+def _group_tuples(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:
+    """One tuple per row position ``0..n-1`` of the ``values`` at that position, in order."""
+    order = np.argsort(rows, kind="stable")
+    rows, values = rows[order], values[order]
+    starts = np.searchsorted(rows, np.arange(n), side="left")
+    ends = np.searchsorted(rows, np.arange(n), side="right")
+    return [tuple(values[start:end]) for start, end in zip(starts, ends)]
+
+
+def _unique_by_number(ids: pd.Index) -> dict[str, str]:
+    """``"12" → "owner/repo#12"`` for issue numbers that exactly one item id ends with."""
+    numbers = pd.Series(ids, dtype="str").str.extract(r"#(\d+)$", expand=False)
+    owners = pd.DataFrame({"number": numbers, "item_id": pd.Series(ids, dtype="str")}).dropna()
+    unique = owners.groupby("number")["item_id"].agg(["count", "first"])
+    unique = unique[unique["count"] == 1]
+    return dict(zip(unique.index, unique["first"]))
