@@ -1,0 +1,170 @@
+"""Handoff metrics: waits between owners, queue share, bounce-backs and blocked time.
+
+Built on ``segments`` (one row per stay of an item in a status, with the status's phase, kind,
+owner and order; open stays end at as_of) and ``flow`` (one row per item). Stays are ordered
+by ``start`` within each item; consecutive stays of an item are one transition apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .flow import _select, completed, ids, included, time_dtype
+
+WAIT_COLUMNS = ["item_id", "from_owner", "to_owner", "from_status", "to_status", "at", "received_at",
+                "wait_days"]
+
+
+def _ordered(segments: pd.DataFrame, item_ids=None) -> pd.DataFrame:
+    seg = _select(segments, item_ids)
+    return seg.sort_values(["item_id", "start"], kind="stable").reset_index(drop=True)
+
+
+def _empty(columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in columns})
+
+
+def handoff_waits(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
+    """One row per handoff of work from one owner to another, with the wait in between.
+
+    A handoff happens when an item's next active stay (kind ``active``, phase ``committed``)
+    belongs to a different owner than its previous active stay. ``at`` = when the item left the
+    last active status of the first owner; ``received_at`` = when it entered the active status
+    of the next owner; wait_days = Σ ``days`` of the queue stays (kind ``queue``, phase backlog
+    or committed) between the two — blocked stays in between are blocked time, not handoff wait.
+    Work waiting for an owner that has not picked it up yet (no next active stay by as_of) is
+    not a handoff yet; neither is the wait before the first active stay. ``unknown`` owners count
+    as owners, so unmapped statuses show up in the pairs. This is stricter than the workflow's
+    ``handoffs`` count (every owner change between statuses). ``item_ids`` restricts the items.
+    Columns: item_id, from_owner, to_owner, from_status, to_status, at, received_at, wait_days.
+    """
+    dtypes = {"at": time_dtype(), "received_at": time_dtype(), "wait_days": "float64"}
+    seg = _ordered(segments, item_ids)
+    if seg.empty:
+        return _empty(WAIT_COLUMNS, dtypes)
+    queue = seg["kind"].eq("queue") & seg["phase"].isin(["backlog", "committed"])
+    seg["_queued"] = seg["days"].where(queue, 0.0).fillna(0.0).groupby(seg["item_id"]).cumsum()
+    active = seg[seg["kind"].eq("active") & seg["phase"].eq("committed")]
+    previous = active.groupby("item_id")[["owner", "status", "end", "_queued"]].shift()
+    handed = previous["owner"].notna() & previous["owner"].ne(active["owner"])
+    rows, before = active[handed], previous[handed]
+    out = pd.DataFrame({"item_id": rows["item_id"], "from_owner": before["owner"], "to_owner": rows["owner"],
+                        "from_status": before["status"], "to_status": rows["status"], "at": before["end"],
+                        "received_at": rows["start"], "wait_days": rows["_queued"] - before["_queued"]})
+    return out.astype(dtypes).reset_index(drop=True) if len(out) else _empty(WAIT_COLUMNS, dtypes)
+
+
+def waits_by_owner_pair(waits: pd.DataFrame) -> pd.DataFrame:
+    """Handoff waits summed per owner pair (e.g. engineering → qa), biggest total first.
+
+    From :func:`handoff_waits`: handoffs = number of handoffs; total / median / p85_wait_days of
+    their wait_days (p85 by linear interpolation); item_ids = the items handed over. pair is the
+    label ``"<from_owner> → <to_owner>"``. Empty input gives an empty frame.
+    """
+    columns = ["pair", "from_owner", "to_owner", "handoffs", "total_wait_days", "median_wait_days",
+               "p85_wait_days", "item_ids"]
+    if waits.empty:
+        return _empty(columns, {"handoffs": "int64", "total_wait_days": "float64", "median_wait_days": "float64",
+                                "p85_wait_days": "float64", "item_ids": "object"})
+    grouped = waits.groupby(["from_owner", "to_owner"])
+    out = grouped["wait_days"].agg(handoffs="size", total_wait_days="sum", median_wait_days="median")
+    out["p85_wait_days"] = grouped["wait_days"].quantile(0.85)
+    out["item_ids"] = grouped["item_id"].agg(ids)
+    out = out.reset_index()
+    out["pair"] = out["from_owner"] + " → " + out["to_owner"]
+    out["handoffs"] = out["handoffs"].astype("int64")
+    out = out.sort_values(["total_wait_days", "pair"], ascending=[False, True], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class QueueShare:
+    """Share of finished items' cycle time spent waiting in queues.
+
+    share = queue_days / cycle_time_days (both summed over ``items`` completed items).
+    """
+
+    share: float
+    queue_days: float
+    cycle_time_days: float
+    items: int
+    item_ids: tuple[str, ...]
+
+
+def queue_share(flow: pd.DataFrame) -> QueueShare:
+    """Σ queue_days / Σ cycle_time_days over included items completed as done with a cycle time.
+
+    Both from the workflow (its calendar); missing queue days count 0. A time-weighted share:
+    long items weigh more than short ones. NaN share when nothing completed.
+    """
+    done = completed(flow)
+    done = done[done["cycle_time_days"].notna()] if "cycle_time_days" in done.columns else done.iloc[0:0]
+    queue = float(pd.to_numeric(done.get("queue_days", pd.Series(dtype="float64")), errors="coerce").fillna(0).sum())
+    cycle = float(done["cycle_time_days"].sum()) if len(done) else 0.0
+    return QueueShare(share=queue / cycle if cycle > 0 else float("nan"), queue_days=queue, cycle_time_days=cycle,
+                      items=len(done), item_ids=ids(done["item_id"]))
+
+
+def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
+    """One row per bounce-back: a move to a committed status of lower ``order`` (DESIGN §5).
+
+    at = start of the stay the item moved into; from_status / to_status = the statuses left and
+    entered; from_kind = kind of the status left; days_in_bounced_step = the ``days`` of the stay
+    the item bounced back from when that status is active (the work that failed), else 0 (a
+    rejection from a queue, e.g. review). A reopen from done to a committed status counts.
+    Blocked stays are skipped: leaving a block is not rework, so In QA → Blocked → In Progress
+    is one bounce from In QA, and In Progress → Blocked → In Progress is none, whatever the
+    blocked status's order.
+    Columns: item_id, at, from_status, to_status, from_kind, days_in_bounced_step.
+    """
+    columns = ["item_id", "at", "from_status", "to_status", "from_kind", "days_in_bounced_step"]
+    dtypes = {"at": time_dtype(), "days_in_bounced_step": "float64"}
+    seg = _ordered(segments, item_ids)
+    if seg.empty:
+        return _empty(columns, dtypes)
+    seg = seg[seg["kind"].ne("blocked")].copy()
+    seg["order"] = pd.to_numeric(seg["order"], errors="coerce")
+    previous = seg.groupby("item_id")[["status", "kind", "order", "days"]].shift()
+    bounced = seg["phase"].eq("committed") & previous["order"].notna() & (seg["order"] < previous["order"])
+    rows, before = seg[bounced], previous[bounced]
+    out = pd.DataFrame({"item_id": rows["item_id"], "at": rows["start"], "from_status": before["status"],
+                        "to_status": rows["status"], "from_kind": before["kind"],
+                        "days_in_bounced_step": np.where(before["kind"].eq("active"),
+                                                         pd.to_numeric(before["days"], errors="coerce"), 0.0)})
+    return out.astype(dtypes).reset_index(drop=True) if len(out) else _empty(columns, dtypes)
+
+
+def blocked_time(flow: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Included items that spent time blocked, most blocked first.
+
+    blocked_days = the workflow's blocked_days (between start and finish, or as_of); items with
+    0 or missing are left out. From the blocked stays (kind ``blocked``) of ``segments``:
+    blocked_stays = their number, blocked_statuses = the statuses (first-entered first),
+    first_blocked_at = the first one's start (0 / () / NaT when the time came from elsewhere).
+    Columns: item_id, item_type, team, status, blocked_days, blocked_stays, blocked_statuses,
+    first_blocked_at.
+    """
+    columns = ["item_id", "item_type", "team", "status", "blocked_days", "blocked_stays", "blocked_statuses",
+               "first_blocked_at"]
+    dtypes = {"blocked_days": "float64", "blocked_stays": "int64", "blocked_statuses": "object",
+              "first_blocked_at": time_dtype()}
+    rows = included(flow)
+    if rows.empty or "blocked_days" not in rows.columns:
+        return _empty(columns, dtypes)
+    rows = rows[pd.to_numeric(rows["blocked_days"], errors="coerce").fillna(0) > 0]
+    out = pd.DataFrame({c: rows[c] if c in rows.columns else pd.Series(dtype="str", index=rows.index)
+                        for c in columns[:5]})
+    blocked = _ordered(segments, out["item_id"]) if len(segments) else segments
+    blocked = blocked[blocked["kind"].eq("blocked")] if len(blocked) else blocked
+    per_item = blocked.groupby("item_id").agg(blocked_stays=("status", "size"), first_blocked_at=("start", "min"),
+                                              blocked_statuses=("status", ids)) if len(blocked) else None
+    for column in ("blocked_stays", "first_blocked_at", "blocked_statuses"):
+        mapped = out["item_id"].map(per_item[column]) if per_item is not None else pd.Series(index=out.index)
+        out[column] = mapped
+    out["blocked_stays"] = out["blocked_stays"].fillna(0)
+    out["blocked_statuses"] = out["blocked_statuses"].map(lambda v: v if isinstance(v, tuple) else ())
+    out = out.astype(dtypes)[columns]
+    return out.sort_values(["blocked_days", "item_id"], ascending=[False, True], kind="stable").reset_index(drop=True)

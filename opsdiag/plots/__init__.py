@@ -1,0 +1,10 @@
+"""Charts drawn from metric results: ``plot_x(result, ax=None) -> Axes``, draw only, compute nothing."""
+
+from .flow import (plot_aging_wip, plot_cumulative_flow, plot_cycle_times, plot_handoff_waits,
+                   plot_release_slippage, plot_weekly_throughput)
+# feedback/prioritization/analytics/tooling charts: `from .levers import ...` goes on this line's place.
+
+__all__ = [
+    "plot_aging_wip", "plot_cumulative_flow", "plot_cycle_times", "plot_handoff_waits", "plot_release_slippage",
+    "plot_weekly_throughput",
+]
