@@ -57,7 +57,7 @@ def _warn_problems(dataset) -> int:
 @click.option("-v", "--verbose", is_flag=True, help="Log what opsdiag does.")
 def cli(verbose: bool) -> None:
     """Diagnose why a product team ships slowly, price it, pick one ritual, measure the pilot."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s: %(message)s")
 
 
@@ -72,12 +72,10 @@ def inspect(data_dir, config, as_of, as_json):
 
     client = _load(data_dir, config, as_of)
     payload = inspect_payload(client)
-    if as_json:
-        _echo_json(payload)
-        for u in client.dataset.errors:
-            click.echo(f"error: {u.path}: {u.reason}", err=True)
-    else:
-        click.echo(render_inspect(payload))
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str) if as_json
+               else render_inspect(payload))
+    for u in client.dataset.errors:
+        click.echo(f"error: {u.path}: {u.reason}", err=True)
     raise _Exit(1 if client.dataset.errors else 0)
 
 
@@ -207,10 +205,10 @@ def pilot(data_dir, config, as_of, as_json):
 @click.option("--json", "as_json", is_flag=True)
 def forecast(data_dir, config, as_of, items, by, seed, as_json):
     """Monte Carlo forecast from throughput history, with a backtest."""
-    from .scale import forecast as run_forecast, render_forecast
-
     if (items is None) == (by is None):
         raise UsageError("give exactly one of --items N or --by DATE")
+    from .scale import forecast as run_forecast, render_forecast
+
     client = _load(data_dir, config, as_of)
     result = run_forecast(client, items=items, by=by, seed=seed)
     if as_json:
@@ -270,6 +268,10 @@ def main(argv=None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # an opsdiag bug: one line for the user, the traceback with -v
+        log.debug("internal error", exc_info=True)
+        click.echo(f"error: internal error ({type(exc).__name__}: {exc}); rerun with -v and report it", err=True)
+        sys.exit(1)
     sys.exit(0)
 
 

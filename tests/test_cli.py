@@ -1,0 +1,113 @@
+"""The command line: exit codes, one-line errors, and the stable --json shapes of DESIGN §8."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+LEVERS = {"prioritization", "delivery", "feedback", "analytics", "tooling", "handoffs"}
+SIGNS = {"pm_chasing_updates", "releases_late", "feedback_scattered", "eng_gtm_disagree",
+         "no_source_of_truth", "political_prioritization"}
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "opsdiag.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+@pytest.fixture
+def client_dir(tmp_path):
+    folder = tmp_path / "client"
+    folder.mkdir()
+    (folder / "work_items.csv").write_text(
+        "item_id,title,item_type,team,status,created_at\n"
+        "A-1,Login,Story,Core,Done,2026-01-05\nA-2,Export,Bug,Core,In Progress,2026-01-10\n")
+    (folder / "transitions.csv").write_text(
+        "item_id,at,from_status,to_status\nA-1,2026-01-06,To Do,In Progress\n"
+        "A-1,2026-01-08,In Progress,Ready for QA\nA-1,2026-01-16,Ready for QA,Done\n"
+        "A-2,2026-01-11,To Do,In Progress\n")
+    (folder / "people.csv").write_text("person,role,hours_status_chasing,hours_customer\nana,product,6,1\n")
+    (folder / "engagement.yaml").write_text("client: Acme Robotics\nas_of: 2026-02-01\n")
+    return folder
+
+
+def test_inspect_json_shape(client_dir):
+    result = run("inspect", client_dir, "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert set(payload) >= {"files", "unrecognized", "tables", "quality"}
+    assert {f["path"] for f in payload["files"]} == {"work_items.csv", "transitions.csv", "people.csv"}
+    assert all(set(f) >= {"path", "format", "tables", "rows"} for f in payload["files"])
+    assert payload["tables"]["work_items"] == {"rows": 2, "start": "2026-01-05T00:00:00Z",
+                                               "end": "2026-01-10T00:00:00Z"}
+
+
+def test_inspect_bad_file_exit_1_names_row_and_column_no_traceback(client_dir):
+    (client_dir / "tools.csv").write_text("tool,category,seats\nJira,tracker,many\n")
+    result = run("inspect", client_dir)
+    assert result.returncode == 1
+    assert "tools.csv" in result.stderr and "row 2" in result.stderr and "'seats'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "work_items" in result.stdout  # the good files were still read
+
+
+@pytest.mark.parametrize("args, code", [
+    (("inspect", "does/not/exist"), 2), (("diagnose", "does/not/exist"), 2), (("inspect",), 2),
+    (("forecast", "--items", "3", "--by", "2026-01-01"), 2), (("nonsense",), 2),
+])
+def test_usage_errors_exit_2_with_one_line(args, code, tmp_path):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == code
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 4
+
+
+def test_bad_config_is_a_one_line_error(client_dir):
+    (client_dir / "engagement.yaml").write_text("costs: {cost_of_delay_per_week: lots}\n")
+    result = run("diagnose", client_dir)
+    assert result.returncode == 2 and "costs.cost_of_delay_per_week" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_diagnose_json_shape_ranks_assessed_levers_first(client_dir):
+    result = run("diagnose", client_dir, "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["client"] == "Acme Robotics" and payload["as_of"] == "2026-02-01"
+    assert {lv["lever"] for lv in payload["levers"]} == LEVERS
+    ranks = [lv["rank"] for lv in payload["levers"]]
+    assessed = [lv for lv in payload["levers"] if lv["assessed"]]
+    assert ranks[: len(assessed)] == list(range(1, len(assessed) + 1))
+    assert all(lv["rank"] is None and lv["needs"] for lv in payload["levers"] if not lv["assessed"])
+    for lever in assessed:
+        assert set(lever["cost_per_year"]) == {"low", "base", "high"}
+        for finding in lever["findings"]:
+            assert set(finding) >= {"id", "lever", "metric", "value", "unit", "threshold", "severity",
+                                    "hours_per_year", "cost_per_year", "formula_id", "assumptions",
+                                    "owner_function", "evidence"}
+    assert {s["sign"] for s in payload["signs"]} == SIGNS
+    assert all(s["status"] in {"red", "amber", "green", "not_measured"} for s in payload["signs"])
+
+
+def test_export_writes_tables_and_flow_that_read_back(client_dir, tmp_path):
+    out = tmp_path / "out"
+    assert run("export", client_dir, "--out", out).returncode == 0
+    flow = (out / "flow.csv").read_text().splitlines()
+    assert flow[0] == ("item_id,started_at,completed_at,cycle_time_days,lead_time_days,active_days,"
+                       "queue_days,blocked_days,handoffs,bounce_backs")
+    assert flow[1].startswith("A-1,2026-01-06T00:00:00Z,2026-01-16T00:00:00Z,10,11,")
+    again = json.loads(run("inspect", out, "--json").stdout)
+    assert again["tables"]["transitions"]["rows"] == 4 and again["tables"]["people"]["rows"] == 1
+
+
+def test_init_writes_config_with_inferred_mapping_and_keeps_existing(client_dir):
+    (client_dir / "engagement.yaml").unlink()
+    result = run("init", client_dir)
+    assert result.returncode == 0, result.stderr
+    text = (client_dir / "engagement.yaml").read_text()
+    assert "Ready for QA" in text and "phase: committed" in text
+    assert (client_dir / "tools.csv").read_text().startswith("tool,category")
+    assert run("inspect", client_dir).returncode == 0  # the config it wrote loads without unknown keys
+    again = run("init", client_dir)
+    assert "kept existing" in again.stdout
