@@ -16,6 +16,7 @@ from . import config as config_mod
 from .config import Engagement
 from .errors import UsageError
 from .ingest import read_folder
+from .linking import link_feedback
 from .resources import default_data_dir
 from .schema import Dataset, QualityFinding
 
@@ -98,10 +99,12 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     engagement = config_mod.load(config, data_dir=data_dir, **overrides)
     dataset = read_folder(data_dir, engagement.timezone, progress=progress)
+    if dataset.has("feedback", "work_items"):
+        dataset = dataset.replace(feedback=link_feedback(dataset.feedback, dataset.work_items))
     as_of_date = resolve_as_of(dataset, engagement, as_of)
     as_of_ts = end_of_day(as_of_date, engagement.timezone)
     mapping = workflow.status_mapping(dataset, engagement.workflow)
-    segments = workflow.status_segments(dataset.transitions, mapping, as_of_ts)
+    segments = workflow.status_segments(dataset.transitions, mapping, as_of_ts, items=dataset.work_items)
     flow = workflow.flow_intervals(dataset.work_items, dataset.transitions, mapping, as_of_ts,
                                    engagement.workflow, segments=segments)
     client = Client(data_dir=data_dir, engagement=engagement, dataset=dataset, as_of_date=as_of_date,

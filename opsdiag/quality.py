@@ -1,0 +1,198 @@
+"""Data-quality checks that need the workflow mapping (run after ingest, on the whole client).
+
+Each check is a function ``check_x(client) -> list[QualityFinding]`` registered in ``CHECKS``;
+it returns one finding when it fires and ``[]`` on clean data. A finding carries the check id
+(snake_case), a severity (``info`` | ``warning``), a count and up to 10 example ids (item ids,
+or the raw status names for ``unmapped_statuses``), plus a one-line message for ``inspect`` and
+the report. Checks read ``client.dataset``, ``client.mapping``, ``client.flow`` and
+``client.as_of``; they never change them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .schema import QualityFinding
+
+MAX_EXAMPLES = 10
+
+
+def _finding(check: str, severity: str, ids, message: str) -> list[QualityFinding]:
+    ids = list(dict.fromkeys(str(i) for i in ids))
+    if not ids:
+        return []
+    return [QualityFinding(check=check, severity=severity, count=len(ids),
+                           examples=ids[:MAX_EXAMPLES], message=message.replace("{n}", str(len(ids))))]
+
+
+def _phase_of(client, statuses: pd.Series) -> pd.Series:
+    phases = dict(zip(client.mapping["status"], client.mapping["phase"]))
+    return statuses.map(phases)
+
+
+def check_unmapped_statuses(client) -> list[QualityFinding]:
+    """Statuses neither the name rules, the status category nor the config could map.
+
+    They are counted as committed/active work with owner unknown. Count = statuses;
+    examples = the status names (what to add to ``workflow.statuses``). Severity warning.
+    """
+    unmapped = client.mapping[client.mapping["source"].eq("unmapped")]
+    if unmapped.empty:
+        return []
+    names = unmapped["status"].astype(str).tolist()
+    shown = ", ".join(f"{s!r}" for s in names[:MAX_EXAMPLES])
+    return [QualityFinding(
+        "unmapped_statuses", "warning", len(names), names[:MAX_EXAMPLES],
+        f"{len(names)} status(es) could not be mapped from their name or category and count as "
+        f"in-progress work: {shown}; map them under workflow.statuses in engagement.yaml")]
+
+
+def check_done_without_resolved_date(client) -> list[QualityFinding]:
+    """Items done at ``as_of`` with no completion date: no history and an empty ``completed_at``.
+
+    Such items are missing from throughput and cycle time (e.g. a Jira workflow that never
+    sets a resolution). Severity warning; examples are item ids.
+    """
+    flow = client.flow
+    items = client.dataset.work_items.drop_duplicates("item_id").set_index("item_id")
+    own_completed = flow["item_id"].map(items["completed_at"]) if len(items) else flow["item_id"].map({})
+    hit = flow["phase"].eq("done") & ~flow["has_history"] & own_completed.isna()
+    return _finding("done_without_resolved_date", "warning", flow.loc[hit, "item_id"],
+                    "{n} item(s) are done but have no completion date and no status history; "
+                    "they are left out of throughput and cycle time")
+
+
+def _before(client, later: str, earlier: str) -> pd.Series:
+    """Item ids where ``later`` < ``earlier`` in the derived flow or in the item's own columns."""
+    flow = client.flow
+    items = client.dataset.work_items
+    bad_flow = flow.loc[flow[later] < flow[earlier], "item_id"]
+    bad_own = items.loc[items[later] < items[earlier], "item_id"]
+    return pd.concat([bad_flow, bad_own], ignore_index=True)
+
+
+def check_completed_before_created(client) -> list[QualityFinding]:
+    """Items whose completion date is earlier than their creation date.
+
+    Compares ``completed_at`` with ``created_at`` both as derived (``client.flow``) and as
+    given by the source (``work_items``). Lead time is left empty for them. Severity warning.
+    """
+    return _finding("completed_before_created", "warning", _before(client, "completed_at", "created_at"),
+                    "{n} item(s) were completed before they were created; their lead time is left out")
+
+
+def check_completed_before_started(client) -> list[QualityFinding]:
+    """Items whose completion date is earlier than their start date (derived or source columns).
+
+    Cycle time is left empty for them. Severity warning.
+    """
+    return _finding("completed_before_started", "warning", _before(client, "completed_at", "started_at"),
+                    "{n} item(s) were completed before they were started; their cycle time is left out")
+
+
+def _first_transitions(transitions: pd.DataFrame) -> pd.DataFrame:
+    t = transitions[transitions["item_id"].notna() & transitions["at"].notna()]
+    return t.sort_values(["item_id", "at"], kind="stable").drop_duplicates("item_id", keep="first")
+
+
+def check_created_in_progress(client) -> list[QualityFinding]:
+    """Items whose history starts in a committed status.
+
+    Fires when an item's first transition leaves a committed status (its ``from_status``), or
+    has no ``from_status`` and enters a committed status (created straight into a column
+    such as "In Progress"). Their start is the creation time, or the first transition when
+    creation is unknown, so cycle time may be understated. Severity info.
+    """
+    first = _first_transitions(client.dataset.transitions)
+    if first.empty:
+        return []
+    start_status = first["from_status"].where(first["from_status"].notna(), first["to_status"])
+    hit = _phase_of(client, start_status).eq("committed")
+    return _finding("created_in_progress", "info", first.loc[hit, "item_id"],
+                    "{n} item(s) start their history in an in-progress status (created in "
+                    "progress, or history cut off); their start is approximate")
+
+
+def check_moved_backwards(client) -> list[QualityFinding]:
+    """Items moved from done back to backlog or in progress, or from committed to backlog.
+
+    Counted on transitions up to ``as_of``. Reopened items finish at their last done (DESIGN
+    §5); moves back to backlog follow ``workflow.backward_moves``. Severity info.
+    """
+    t = client.dataset.transitions
+    t = t[t["at"].notna() & (t["at"] <= client.as_of)]
+    source, target = _phase_of(client, t["from_status"]), _phase_of(client, t["to_status"])
+    back = (source.eq("done") & target.isin(["backlog", "committed"])) | (
+        source.eq("committed") & target.eq("backlog"))
+    policy = client.engagement.workflow.backward_moves
+    return _finding("moved_backwards", "info", t.loc[back, "item_id"],
+                    "{n} item(s) moved backwards (done → not done, or in progress → backlog); "
+                    f"backward_moves: {policy}")
+
+
+def check_no_history(client) -> list[QualityFinding]:
+    """Items without any transition while other items have a status history.
+
+    Their dates come from the item's own columns and their time by status is unknown.
+    Silent when no item has history (then every item is measured the same way). Severity
+    warning.
+    """
+    flow = client.flow
+    if not flow["has_history"].any():
+        return []
+    known = flow["item_id"].isin(client.dataset.work_items["item_id"])
+    hit = ~flow["has_history"] & known
+    return _finding("no_history", "warning", flow.loc[hit, "item_id"],
+                    "{n} item(s) have no status history while others do; their dates come "
+                    "from the item's own fields")
+
+
+def check_timestamps_after_as_of(client) -> list[QualityFinding]:
+    """Items with a timestamp (created/started/completed/canceled, or a transition) after ``as_of``.
+
+    Everything after ``as_of`` is ignored when taking state at ``as_of``. Severity info.
+    """
+    items, moves = client.dataset.work_items, client.dataset.transitions
+    late = np.zeros(len(items), dtype=bool)
+    for column in ("created_at", "started_at", "completed_at", "canceled_at"):
+        late |= (items[column] > client.as_of).fillna(False).to_numpy(dtype=bool)
+    ids = pd.concat([items.loc[late, "item_id"], moves.loc[moves["at"] > client.as_of, "item_id"]])
+    return _finding("timestamps_after_as_of", "info", ids,
+                    "{n} item(s) have timestamps after as_of "
+                    f"({client.as_of:%Y-%m-%d %H:%M} UTC); those are ignored")
+
+
+def check_excluded_types(client) -> list[QualityFinding]:
+    """Items left out of flow metrics because of their type (epics, sub-tasks, pull requests …).
+
+    The message counts them by type and names the config key that excludes them. Severity
+    info.
+    """
+    flow = client.flow
+    hit = flow["excluded_reason"].str.startswith("type", na=False)
+    if not hit.any():
+        return []
+    by_type = flow.loc[hit, "item_type"].fillna("(no type)").value_counts()
+    detail = ", ".join(f"{t}: {n}" for t, n in by_type.items())
+    reason = flow.loc[hit, "excluded_reason"].iloc[0]
+    return _finding("excluded_types", "info", flow.loc[hit, "item_id"],
+                    "{n} item(s) excluded from flow metrics by type (" + detail + "; " + reason + ")")
+
+
+CHECKS: list = [
+    check_unmapped_statuses,
+    check_done_without_resolved_date,
+    check_completed_before_created,
+    check_completed_before_started,
+    check_created_in_progress,
+    check_moved_backwards,
+    check_no_history,
+    check_timestamps_after_as_of,
+    check_excluded_types,
+]
+
+
+def run_checks(client) -> list:
+    """Every cross-source check as a list of ``QualityFinding`` (see ``CHECKS``)."""
+    return [finding for check in CHECKS for finding in check(client)]

@@ -1,0 +1,292 @@
+"""Workflow: what each raw status means, and how long each item stayed in each status.
+
+Three tables every flow metric shares (DESIGN §5), built once per client by ``load_client``:
+
+- ``status_mapping`` — one row per raw status: phase, kind, owner, order, and where that came
+  from (the name, the source's status category, the engagement config, or nothing);
+- ``status_segments`` — one row per stay of an item in a status (from the transitions);
+- ``flow_intervals`` — one row per work item: start, finish, cycle/lead time, age, the
+  active/queue/blocked split, handoffs and bounce-backs (see ``workflow_flow``).
+
+Name inference lives in ``workflow_rules``, the working-day calendar in ``workflow_calendar``.
+Everything is vectorised: a million transitions take a few seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .schema import Dataset
+from .workflow_calendar import DAY, duration_days, to_naive_utc, working_days_between
+from .workflow_rules import (KINDS, OWNER_RANK, OWNERS, PHASE_RANK, PHASES, inference_source,
+                             infer_status, normalize_name, owner_from_name)
+
+log = logging.getLogger(__name__)
+
+MAPPING_COLUMNS = ["status", "phase", "kind", "owner", "order", "source", "items"]
+SEGMENT_COLUMNS = ["item_id", "status", "phase", "kind", "owner", "order", "start", "end", "days",
+                   "open", "initial"]
+# How an unmapped status is treated (DESIGN §5: still counted, and reported as a finding).
+UNMAPPED = {"phase": "committed", "kind": "active", "owner": "unknown"}
+# The kind a status of each phase gets when the config moves it to that phase.
+PHASE_KIND = {"backlog": "queue", "committed": "active", "done": "queue", "canceled": "queue"}
+
+__all__ = ["infer_status", "status_mapping", "status_segments", "flow_intervals",
+           "duration_days", "working_days_between", "owner_from_name", "PHASES", "KINDS",
+           "OWNERS", "MAPPING_COLUMNS", "SEGMENT_COLUMNS"]
+
+
+# --- mapping ---------------------------------------------------------------------------------
+
+def _seen_statuses(dataset: Dataset) -> list[str]:
+    parts = [dataset.work_items["status"], dataset.transitions["from_status"],
+             dataset.transitions["to_status"], dataset.status_durations["status"]]
+    seen = pd.concat([p.astype("str") for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else pd.Series([], dtype="str")
+    return [s for s in pd.unique(seen.dropna()) if s == s and str(s).strip()]
+
+
+def _status_categories(items: pd.DataFrame) -> dict[str, str]:
+    """The most common ``status_category`` of the items now in each status."""
+    pairs = items[["status", "status_category"]].dropna()
+    if pairs.empty:
+        return {}
+    counts = pairs.value_counts().reset_index(name="n")
+    counts = counts.sort_values(["status", "n", "status_category"], ascending=[True, False, True])
+    return dict(counts.drop_duplicates("status")[["status", "status_category"]].itertuples(index=False))
+
+
+def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
+    """Median position at which each status is first entered in an item's history.
+
+    An item's history is its first ``from_status`` (position 0) followed by each ``to_status``
+    in time order (positions 1, 2, …). For every item the position of the first entry into a
+    status is taken; the result is the median over items, by status (empty when no history).
+    """
+    t = transitions.loc[transitions["item_id"].notna() & transitions["at"].notna(),
+                        ["item_id", "at", "from_status", "to_status"]]
+    if t.empty:
+        return pd.Series(dtype="float64")
+    codes, _ = pd.factorize(t["item_id"], sort=True)
+    order = np.lexsort((np.arange(len(t)), to_naive_utc(t["at"]).astype("int64"), codes))
+    codes = codes[order]
+    first = np.r_[True, codes[1:] != codes[:-1]]
+    starts = np.flatnonzero(first)
+    position = np.arange(len(codes)) - np.repeat(starts, np.diff(np.r_[starts, len(codes)])) + 1
+    status = np.r_[t["from_status"].to_numpy(dtype=object)[order][first],
+                   t["to_status"].to_numpy(dtype=object)[order]]
+    status_codes, statuses = pd.factorize(status)
+    item = np.r_[codes[first], codes].astype(np.int64)
+    key = item * (len(statuses) + 1) + status_codes
+    known = status_codes >= 0
+    positions = np.r_[np.zeros(first.sum(), dtype=np.int64), position][known]
+    firsts = pd.Series(positions).groupby(key[known]).min()
+    by_status = pd.Series(firsts.to_numpy()).groupby(firsts.index.to_numpy() % (len(statuses) + 1)).median()
+    return pd.Series(by_status.to_numpy(), index=pd.Index(statuses[by_status.index], name="status"))
+
+
+_WAITING_TO_START = re.compile(r"^(selected|ready|next|up next|sprint backlog|to |waiting for|awaiting)")
+
+
+def _stage(status: str, kind: str) -> int:
+    """Within one owner: waiting to start (0), working (1), then reviews and other waits (2)."""
+    if _WAITING_TO_START.match(normalize_name(status)):
+        return 0
+    return 1 if kind == "active" else 2
+
+
+def _config_overrides(statuses: list[str], workflow: config.Workflow) -> dict[str, config.StatusMapping]:
+    """Config entries matched to raw statuses: exactly, else case-insensitively and trimmed."""
+    by_name = {normalize_name(k): v for k, v in workflow.statuses.items()}
+    out = {}
+    for status in statuses:
+        entry = workflow.statuses.get(status) or by_name.get(normalize_name(status))
+        if entry is not None:
+            out[status] = entry
+    unused = set(normalize_name(k) for k in workflow.statuses) - {normalize_name(s) for s in out}
+    if unused:
+        log.info("workflow.statuses: %d configured status(es) not seen in the data: %s",
+                 len(unused), ", ".join(sorted(unused)))
+    return out
+
+
+def status_mapping(dataset: Dataset, workflow: config.Workflow) -> pd.DataFrame:
+    """Map every raw status seen in the data to phase, kind, owner and workflow order.
+
+    Statuses come from ``work_items.status``, ``transitions.from_status``/``to_status`` and
+    ``status_durations.status``. For each, by precedence:
+
+    1. ``infer_status`` on the name (source ``"name"``);
+    2. else the most common ``work_items.status_category`` of items in that status:
+       todo → backlog, in_progress → committed/active, done → done (source ``"category"``);
+    3. else committed/active with owner unknown (source ``"unmapped"``; a quality finding).
+
+    ``workflow.statuses`` overrides win field by field (source ``"config"``); a status the
+    config moves to another phase without naming a kind gets that phase's default kind
+    (queue, or active for committed).
+
+    ``order`` ranks statuses by phase (backlog < committed < done < canceled), then by the
+    median position of their first entry in item histories (``first_entry_positions``), then,
+    for statuses never seen in a history, by owner (product, design, engineering, qa,
+    release), stage (waiting to start — "Selected …", "Ready …" — before working, before
+    reviews) and name; it runs 1, 2, … A configured ``order`` replaces the inferred one.
+
+    Returns
+    -------
+    DataFrame with columns ``status, phase, kind, owner, order (int), source, items`` (items
+    now in the status, from ``work_items.status``), sorted by ``order``. Empty input gives an
+    empty frame with these columns.
+    """
+    statuses = _seen_statuses(dataset)
+    categories = _status_categories(dataset.work_items)
+    rows = []
+    for status in statuses:  # one loop over distinct statuses, not over rows
+        category = categories.get(status)
+        inferred = infer_status(status, category)
+        source = inference_source(status, category)
+        if inferred["phase"] is None:
+            inferred = {**UNMAPPED}
+        rows.append({"status": status, **inferred, "source": source})
+    frame = pd.DataFrame(rows, columns=["status", "phase", "kind", "owner", "source"])
+    for status, entry in _config_overrides(statuses, workflow).items():
+        at = frame.index[frame["status"] == status]
+        if entry.phase is not None and entry.kind is None and entry.phase != frame.loc[at, "phase"].iloc[0]:
+            frame.loc[at, "kind"] = PHASE_KIND[entry.phase]
+        for field in ("phase", "kind", "owner"):
+            if getattr(entry, field) is not None:
+                frame.loc[at, field] = getattr(entry, field)
+        if any(getattr(entry, f) is not None for f in ("phase", "kind", "owner", "order")):
+            frame.loc[at, "source"] = "config"
+    median_position = first_entry_positions(dataset.transitions)
+    frame["_phase"] = frame["phase"].map(PHASE_RANK)
+    frame["_position"] = frame["status"].map(median_position).astype("float64")
+    frame["_owner"] = frame["owner"].map(OWNER_RANK)
+    frame["_stage"] = [_stage(s, k) for s, k in zip(frame["status"], frame["kind"])]
+    frame = frame.sort_values(["_phase", "_position", "_owner", "_stage", "status"], na_position="last",
+                              kind="stable", ignore_index=True)
+    frame["order"] = np.arange(1, len(frame) + 1, dtype="int64")
+    for status, entry in _config_overrides(statuses, workflow).items():
+        if entry.order is not None:
+            frame.loc[frame["status"] == status, "order"] = int(entry.order)
+    counts = dataset.work_items["status"].value_counts()
+    frame["items"] = frame["status"].map(counts).fillna(0).astype("int64")
+    frame = frame.sort_values(["order", "_phase"], kind="stable", ignore_index=True)
+    return frame[MAPPING_COLUMNS].astype({"status": "str", "phase": "str", "kind": "str",
+                                          "owner": "str", "source": "str"})
+
+
+# --- segments --------------------------------------------------------------------------------
+
+def _as_of_np(as_of: pd.Timestamp) -> np.datetime64:
+    ts = pd.Timestamp(as_of)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return np.datetime64(ts.tz_localize(None).as_unit("us").to_datetime64(), "us")
+
+
+def _utc(values: np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype="datetime64[us]")).dt.tz_localize("UTC")
+
+
+def _lookup(statuses: pd.Series, mapping: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Mapping attributes of each status (unknown statuses get the unmapped defaults)."""
+    codes, uniques = pd.factorize(statuses)
+    table = mapping.drop_duplicates("status").set_index("status")
+    known = table.reindex(pd.Index(uniques, dtype=object))
+    next_order = int(mapping["order"].max()) + 1 if len(mapping) else 1
+    out = {}
+    for field in ("phase", "kind", "owner"):
+        values = known[field].astype(object).where(known[field].notna(), UNMAPPED[field]).to_numpy()
+        out[field] = np.append(values, None)[codes] if len(values) else np.full(len(codes), None)
+    order = known["order"].fillna(next_order).astype("int64").to_numpy()
+    out["order"] = np.append(order, next_order)[codes] if len(order) else np.full(len(codes), next_order)
+    return out
+
+
+def _sorted_history(transitions: pd.DataFrame) -> pd.DataFrame:
+    """Transitions with an item, a time and a target, sorted by item, time, then file order."""
+    t = transitions.loc[transitions["item_id"].notna() & transitions["at"].notna()
+                        & transitions["to_status"].notna(), ["item_id", "at", "from_status", "to_status"]]
+    at = to_naive_utc(t["at"])
+    codes, _ = pd.factorize(t["item_id"], sort=True)
+    order = np.lexsort((np.arange(len(t)), at.astype("int64"), codes))
+    out = t.iloc[order].reset_index(drop=True)
+    out["_at"] = at[order]
+    out["_code"] = codes[order]
+    return out
+
+
+def _frame(item_id, status, start, end, open_, initial, mapping) -> pd.DataFrame:
+    status = pd.Series(status, dtype="str")
+    attrs = _lookup(status, mapping)
+    return pd.DataFrame({
+        "item_id": pd.Series(item_id, dtype="str"), "status": status,
+        "phase": pd.Series(attrs["phase"], dtype="str"), "kind": pd.Series(attrs["kind"], dtype="str"),
+        "owner": pd.Series(attrs["owner"], dtype="str"), "order": attrs["order"].astype("int64"),
+        "start": _utc(start), "end": _utc(end), "days": ((end - start) / DAY).astype("float64"),
+        "open": np.asarray(open_, dtype=bool), "initial": np.asarray(initial, dtype=bool)})
+
+
+def initial_segments(transitions: pd.DataFrame, items: pd.DataFrame, mapping: pd.DataFrame,
+                     as_of: pd.Timestamp) -> pd.DataFrame:
+    """The stay of each item in its first ``from_status``, from ``created_at`` to the first move.
+
+    Only for items whose first transition names a ``from_status`` and whose ``created_at`` is
+    known, not later than that transition and not after ``as_of``; the stay ends at the first
+    transition, or at ``as_of`` (``open``) when that comes later. ``initial`` is True.
+    """
+    t = _sorted_history(transitions)
+    first = t.drop_duplicates("_code", keep="first")
+    created = items.drop_duplicates("item_id").set_index("item_id")["created_at"]
+    start = to_naive_utc(created.reindex(pd.Index(first["item_id"], dtype=object)))
+    first_at = first["_at"].to_numpy()
+    limit = _as_of_np(as_of)
+    keep = first["from_status"].notna().to_numpy() & ~np.isnat(start) & (start <= first_at) & (start <= limit)
+    end = np.minimum(first_at, limit)
+    return _frame(first["item_id"].to_numpy()[keep], first["from_status"].to_numpy()[keep],
+                  start[keep], end[keep], first_at[keep] > limit, np.ones(keep.sum(), bool), mapping)
+
+
+def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.Timestamp,
+                    items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per stay of an item in a status, from its transitions, as seen at ``as_of``.
+
+    A stay starts at a transition's ``at`` into ``to_status`` and ends at the item's next
+    transition, or at ``as_of`` when none follows (``open`` is True, ``end == as_of``).
+    Transitions after ``as_of`` are ignored; ties keep file order. ``days`` is
+    ``(end − start)`` in calendar days (``flow_intervals`` applies the engagement calendar).
+    The stay before an item's first transition is included only when ``items`` is given
+    (see ``initial_segments``: it starts at ``created_at``; ``initial`` is True); transitions
+    alone do not say when it began. Phase, kind, owner and order come from ``mapping``; a
+    status missing from it is treated as unmapped (committed/active, owner unknown, last).
+
+    Returns
+    -------
+    DataFrame with ``item_id, status, phase, kind, owner, order, start, end, days, open,
+    initial``, sorted by item, then start; empty (same columns) without transitions.
+    """
+    limit = _as_of_np(as_of)
+    t = _sorted_history(transitions)
+    t = t[t["_at"] <= limit]
+    codes = t["_code"].to_numpy()
+    at = t["_at"].to_numpy()
+    last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, bool)
+    end = np.where(last, limit, np.r_[at[1:], limit] if len(at) else at)
+    moves = _frame(t["item_id"].to_numpy(), t["to_status"].to_numpy(), at, end.astype("datetime64[us]"),
+                   last, np.zeros(len(t), bool), mapping)
+    if items is None or items.empty or moves.empty and transitions.empty:
+        return moves
+    first = initial_segments(transitions, items, mapping, as_of)
+    if first.empty:
+        return moves
+    both = pd.concat([first, moves], ignore_index=True)
+    item_codes, _ = pd.factorize(both["item_id"], sort=True)
+    order = np.lexsort((np.arange(len(both)), to_naive_utc(both["start"]).astype("int64"), item_codes))
+    return both.iloc[order].reset_index(drop=True)
+
+
+from .workflow_flow import flow_intervals  # noqa: E402  (re-exported: the public flow API)
