@@ -314,32 +314,28 @@ def release_slip(inp: CostInputs) -> CostFigure:
 def feedback_delay(inp: CostInputs) -> CostFigure:
     """Feedback delay = Σ_work items linked from feedback max(0, triage wait of its earliest
     feedback − healthy_triage_days) / 7 × cost_of_delay_per_week, for feedback received in the
-    year before as_of, annualised. Triage wait = triaged_at (or as_of if untriaged) − created_at.
+    year before as_of, annualised. The triage wait is ``metrics.feedback.triage_delays``
+    (created → triaged, else solved, else as_of while untriaged).
 
     ARR of accounts left waiting is revenue at risk, shown beside but not added to this cost.
     """
-    fb = inp.feedback
+    from .metrics.feedback import triage_delays
+
     ids = ("healthy_triage_days", "cost_of_delay_per_week")
-    if fb.empty:
+    delays = triage_delays(inp.feedback, inp.as_of, inp.values["healthy_triage_days"])
+    delays = delays[(delays["created_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR))
+                    & (delays["linked_item_ids"].map(len) > 0)]
+    if delays.empty:
         return CostFigure("feedback_delay", "feedback", 0.0, 0.0, ids, (), quantity_unit="weeks")
-    fb = fb[(fb["created_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR)) & (fb["created_at"] <= inp.as_of)]
-    linked = fb[fb["linked_item_ids"].map(len) > 0]
-    if linked.empty:
-        return CostFigure("feedback_delay", "feedback", 0.0, 0.0, ids, (), quantity_unit="weeks")
-    triaged = linked["triaged_at"].where(linked["triaged_at"].notna(), inp.as_of)
-    wait = (triaged - linked["created_at"]) / pd.Timedelta(days=1)
-    long = linked.assign(wait_days=wait).explode("linked_item_ids").rename(columns={"linked_item_ids": "item_id"})
-    per_item = long.sort_values("created_at").groupby("item_id", as_index=False).first()
-    per_item["excess_days"] = (per_item["wait_days"] - inp.values["healthy_triage_days"]).clip(lower=0)
+    long = delays.explode("linked_item_ids").rename(columns={"linked_item_ids": "item_id"})
+    per_item = long.sort_values("created_at", kind="stable").groupby("item_id", as_index=False).first()
     per_item = per_item[per_item["excess_days"] > 0].sort_values("excess_days", ascending=False)
     scale = inp.window_scale(inp.feedback["created_at"])
     weeks = float(per_item["excess_days"].sum()) / 7 * scale
     return CostFigure("feedback_delay", "feedback", 0.0, weeks * inp.values["cost_of_delay_per_week"], ids,
-                      _ids(per_item["feedback_id"]), per_item[["item_id", "feedback_id", "wait_days", "excess_days"]],
-                      weeks, "weeks")
+                      _ids(per_item["feedback_id"]),
+                      per_item[["item_id", "feedback_id", "waited_days", "excess_days"]], weeks, "weeks")
 
-
-# --- spend -----------------------------------------------------------------------------------
 
 def unused_seat_spend(inp: CostInputs) -> CostFigure:
     """Unused seats = Σ_tools unused seats × (monthly_cost / seats) × 12
