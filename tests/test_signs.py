@@ -46,7 +46,7 @@ def flow_frame(rows):
     for c in ("completed_at", "started_at"):
         frame[c] = pd.to_datetime(frame[c], utc=True)
     frame["created_at"] = frame["started_at"]
-    frame["canceled_at"] = pd.NaT
+    frame["canceled_at"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
     return frame
 
 

@@ -81,7 +81,7 @@ def priority_churn(field_changes: pd.DataFrame, items: pd.DataFrame, as_of,
     window_start = as_of - pd.Timedelta(days=window_days)
     items = _included(items)
     completed, canceled = _optional_time(items, "completed_at"), _optional_time(items, "canceled_at")
-    end = completed.where(completed.notna(), canceled.astype(completed.dtype))
+    end = pd.to_datetime(completed, utc=True).where(completed.notna(), pd.to_datetime(canceled, utc=True))
     in_window = items[items["started_at"].notna() & (items["started_at"] <= as_of)
                       & (end.isna() | (end > window_start))][["item_id", "started_at"]]
 
