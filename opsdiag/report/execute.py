@@ -117,7 +117,9 @@ def execute_notebook(source: str | Path, output: str | Path, parameters: dict, *
         try:
             pm.execute_notebook(str(source), str(output), parameters=parameters, kernel_name=kernel_name,
                                 cwd=str(cwd), execution_timeout=timeout, start_timeout=START_TIMEOUT,
-                                progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+                                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                                # the kernel's own log lines (TCP warning, shutdown noise) are not for the consultant
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
             return output
         except PapermillExecutionError as exc:
             raise _error(source, output, f"{exc.ename}: {exc.evalue}") from None

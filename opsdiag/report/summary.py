@@ -194,9 +194,17 @@ def flow_section(client) -> dict:
     return flow_basics(client)
 
 
+def diagnosis_section(client) -> dict:
+    """The ranking with formulas, assumptions and evidence: ``opsdiag diagnose --json``'s payload."""
+    from ..diagnose import diagnose
+
+    return diagnose(client).as_dict()
+
+
 SECTIONS: dict[str, Callable] = {
     "inspect": inspect_section,
     "flow": flow_section,
+    "diagnosis": diagnosis_section,
 }
 
 
