@@ -16,10 +16,33 @@ from ..errors import InputFormatError, UsageError
 from ..schema import KEYS, TABLES, Dataset, SourceFile, Unrecognized, concat, conform
 from .base import Format, Probe, ReadContext
 from .templates import TemplateFormat
+from .asana import AsanaFormat
+from .github import GitHubFormat
+from .linear import LinearFormat
+from .shortcut import ShortcutFormat
+from .trello import TrelloFormat
+from .event_logs import ACTIVITY_LOG, SERVICENOW_LOG, XES_CSV
+from .feedback_tools import CANNY, INTERCOM, PRODUCTBOARD, ZENDESK
+from .jira_csv import JiraCsvFormat
+from .jira_json import JiraJsonFormat
 
 log = logging.getLogger(__name__)
 
 FORMATS: list[Format] = [
+    LinearFormat(),
+    AsanaFormat(),
+    TrelloFormat(),
+    GitHubFormat(),
+    ShortcutFormat(),
+    INTERCOM,
+    PRODUCTBOARD,
+    CANNY,
+    ZENDESK,
+    SERVICENOW_LOG,
+    ACTIVITY_LOG,
+    XES_CSV,
+    JiraCsvFormat(),
+    JiraJsonFormat(),
     TemplateFormat("transitions"),
     TemplateFormat("field_changes"),
     TemplateFormat("status_durations"),
