@@ -17,6 +17,7 @@ from .config import Engagement
 from .errors import UsageError
 from .ingest import read_folder
 from .linking import link_feedback
+from .privacy import pseudonymize
 from .resources import default_data_dir
 from .schema import Dataset, QualityFinding
 
@@ -99,6 +100,8 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     engagement = config_mod.load(config, data_dir=data_dir, **overrides)
     dataset = read_folder(data_dir, engagement.timezone, progress=progress)
+    if engagement.report.pseudonymize:
+        dataset = pseudonymize(dataset, engagement.slug)
     if dataset.has("feedback", "work_items"):
         dataset = dataset.replace(feedback=link_feedback(dataset.feedback, dataset.work_items))
     as_of_date = resolve_as_of(dataset, engagement, as_of)
