@@ -127,7 +127,8 @@ def init(data_dir, config):
 
 @cli.command()
 @click.argument("name")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", default=None, type=click.Path(path_type=Path),
+              help="Folder to write the client into (required unless NAME is list).")
 @click.option("--seed", default=None, type=int, help="Random seed (default: the sample's own).")
 def sample(name, out, seed):
     """Write a synthetic client NAME in real export formats (see `opsdiag sample list`)."""
@@ -137,6 +138,8 @@ def sample(name, out, seed):
         for sample_name, doc in samples.describe().items():
             click.echo(f"{sample_name}: {doc}")
         return
+    if out is None:
+        raise UsageError("--out DIR is required: the folder to write the sample client into")
     folder = samples.write_sample(name, out, seed=seed)
     click.echo(f"wrote sample client {name!r} to {folder}")
 

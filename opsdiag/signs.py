@@ -82,7 +82,8 @@ def pm_chasing_updates(people: pd.DataFrame) -> Sign:
 
 def releases_late(releases: pd.DataFrame, sprints: pd.DataFrame, field_changes: pd.DataFrame, as_of) -> Sign:
     """Share of due releases (planned by as_of) that shipped or are still open more than 7 days
-    after plan; scope added after sprint start raises amber. red ≥ 50 %, amber ≥ 20 %."""
+    after plan: red ≥ 50 %, amber ≥ 20 %. Scope creep raises green to amber when at least 20 %
+    of the items that were in a sprint were added after it started."""
     from .metrics.delivery import release_slippage, scope_added_after_start
 
     slip = release_slippage(releases, as_of)
@@ -95,9 +96,12 @@ def releases_late(releases: pd.DataFrame, sprints: pd.DataFrame, field_changes: 
     detail = f"{len(late)} of {len(due)} releases more than a week late ({int(due['overdue'].sum())} overdue)"
     if not sprints.empty and not field_changes.empty:
         added = scope_added_after_start(sprints, field_changes, as_of=as_of)
-        if added["added"].sum() > 0:
-            detail += f"; {int(added['added'].sum())} items added to sprints after they started"
-            status = "amber" if status == "green" else status
+        in_sprints = field_changes.loc[field_changes["field"].str.lower().eq("sprint"), "item_id"].nunique()
+        n_added = len({i for ids in added["item_ids"] for i in ids})
+        if n_added:
+            detail += f"; {n_added} of {in_sprints} sprint items were added after their sprint started"
+            if in_sprints and n_added / in_sprints >= 0.2 and status == "green":
+                status = "amber"
     return Sign("releases_late", status, share, "share of releases", "> 7 days late; red ≥ 50 %, amber ≥ 20 %",
                 list(late["release"]), detail)
 

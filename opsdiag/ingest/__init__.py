@@ -65,13 +65,19 @@ def register(fmt: Format, before: str | None = None) -> None:
 # Files a consultant keeps beside the exports that are not data.
 SKIP_NAMES = {"engagement.yaml", "engagement.yml", "clients.yaml"}
 SKIP_SUFFIXES = {".md", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".docx", ".pptx"}
-SKIP_PREFIXES = ("readme", "notes", ".")
+SKIP_PREFIXES = ("readme", "notes")
+DATA_SUFFIXES = {".csv", ".json", ".tsv"}
 
 
 def is_skipped(path: Path) -> bool:
+    """engagement.yaml, images, documents, hidden files, and README/notes text files.
+
+    A ``.csv``/``.json`` file is never skipped by its name (Productboard exports ``notes.csv``).
+    """
     name = path.name.lower()
-    return (name in SKIP_NAMES or path.suffix.lower() in SKIP_SUFFIXES
-            or name.startswith(SKIP_PREFIXES))
+    suffix = path.suffix.lower()
+    return (name in SKIP_NAMES or suffix in SKIP_SUFFIXES or name.startswith(".")
+            or (name.startswith(SKIP_PREFIXES) and suffix not in DATA_SUFFIXES))
 
 
 def detect(probe: Probe) -> Format | None:
@@ -168,7 +174,16 @@ def _merge(table: str, frames: list[pd.DataFrame], dataset: Dataset) -> pd.DataF
     if not frames:
         return concat(table, [])
     if table != "work_items":
-        return concat(table, frames).drop_duplicates(list(KEYS[table]), keep="first", ignore_index=True)
+        merged = concat(table, frames)
+        keys = list(KEYS[table])
+        if len(keys) > 1 or not merged.duplicated(keys).any():
+            return merged.drop_duplicates(keys, keep="first", ignore_index=True)
+        # one entity (a release, a sprint, a person) from several files: the most complete row
+        # wins and the others fill its empty fields (a releases.csv with planned and released
+        # dates is not overridden by a fix version that carries one date)
+        filled = merged.notna().sum(axis=1) - merged.map(lambda v: v == ()).sum(axis=1)
+        merged = merged.assign(_filled=filled).sort_values("_filled", ascending=False, kind="stable")
+        return _first_per_key(table, merged.drop(columns="_filled"), keys)
     items = pd.concat(frames, ignore_index=True)
     per_key_files = items.groupby("item_id")["_file"].nunique()
     shared = per_key_files[per_key_files > 1]
@@ -181,10 +196,17 @@ def _merge(table: str, frames: list[pd.DataFrame], dataset: Dataset) -> pd.DataF
             "the others fill its empty fields"))
     items = items.sort_values("_history", ascending=False, kind="stable")
     if items["item_id"].duplicated().any():
-        list_cols = [c for c, k in TABLES[table].items() if k == "list"]
-        for c in list_cols:
-            items[c] = items[c].map(lambda v: v if v else None)
-        items = items.groupby("item_id", sort=False, as_index=False).first()
-        for c in list_cols:
-            items[c] = items[c].map(lambda v: v if isinstance(v, tuple) else ())
+        return _first_per_key(table, items.drop(columns=["_file", "_history"]), ["item_id"])
     return conform(table, items.drop(columns=["_file", "_history"], errors="ignore"))
+
+
+def _first_per_key(table: str, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per key: the first row's values, its empty fields filled from the later rows."""
+    list_cols = [c for c, k in TABLES[table].items() if k == "list"]
+    frame = frame.copy()
+    for c in list_cols:
+        frame[c] = frame[c].map(lambda v: v if v else None)
+    frame = frame.groupby(keys, sort=False, as_index=False).first()
+    for c in list_cols:
+        frame[c] = frame[c].map(lambda v: v if isinstance(v, tuple) else ())
+    return conform(table, frame)
