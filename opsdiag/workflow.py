@@ -134,7 +134,9 @@ def status_mapping(dataset: Dataset, workflow: config.Workflow) -> pd.DataFrame:
     median position of their first entry in item histories (``first_entry_positions``), then,
     for statuses never seen in a history, by owner (product, design, engineering, qa,
     release), stage (waiting to start — "Selected …", "Ready …" — before working, before
-    reviews) and name; it runs 1, 2, … A configured ``order`` replaces the inferred one.
+    reviews) and name; it runs 1, 2, … A configured ``order`` sets a status's rank; statuses
+    without one keep their inferred place after the configured status before them, and the
+    result is renumbered 1, 2, … so no two statuses share an order.
 
     Returns
     -------
@@ -169,10 +171,22 @@ def status_mapping(dataset: Dataset, workflow: config.Workflow) -> pd.DataFrame:
     frame["_stage"] = [_stage(s, k) for s, k in zip(frame["status"], frame["kind"])]
     frame = frame.sort_values(["_phase", "_position", "_owner", "_stage", "status"], na_position="last",
                               kind="stable", ignore_index=True)
+    configured = {status: float(entry.order) for status, entry in _config_overrides(statuses, workflow).items()
+                  if entry.order is not None}
+    # configured statuses sit at their configured order; every other status keeps its inferred
+    # place right after the configured status before it, so no two statuses share an order
+    # (a shared order would turn a move between them into a bounce-back). One pass over statuses.
+    keys, last, step = [], 0.0, 0
+    for status in frame["status"]:
+        if status in configured:
+            last, step = configured[status], 0
+            keys.append(last)
+        else:
+            step += 1
+            keys.append(last + step * 1e-3)
+    frame["_key"] = keys
+    frame = frame.sort_values("_key", kind="stable", ignore_index=True)
     frame["order"] = np.arange(1, len(frame) + 1, dtype="int64")
-    for status, entry in _config_overrides(statuses, workflow).items():
-        if entry.order is not None:
-            frame.loc[frame["status"] == status, "order"] = int(entry.order)
     counts = dataset.work_items["status"].value_counts()
     frame["items"] = frame["status"].map(counts).fillna(0).astype("int64")
     frame = frame.sort_values(["order", "_phase"], kind="stable", ignore_index=True)

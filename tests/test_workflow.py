@@ -117,9 +117,13 @@ def test_mapping_order_follows_history_and_config_overrides_field_by_field():
     wf = config.Workflow(statuses={"peer check": {"phase": "committed", "kind": "queue", "owner": "qa",
                                                   "order": 9},
                                    "Done": {"owner": "release"}})
-    mapping = workflow.status_mapping(dataset(items, moves), wf).set_index("status")
-    assert mapping.loc["Peer Check", ["phase", "kind", "owner", "order", "source"]].tolist() == [
-        "committed", "queue", "qa", 9, "config"]
+    ordered = workflow.status_mapping(dataset(items, moves), wf)
+    # configured order 9 puts Peer Check after every inferred status before it; orders are renumbered
+    assert ordered["status"].tolist() == ["To Do", "In Progress", "Peer Check", "Done", "Won't Do"]
+    assert ordered["order"].tolist() == [1, 2, 3, 4, 5]
+    mapping = ordered.set_index("status")
+    assert mapping.loc["Peer Check", ["phase", "kind", "owner", "source"]].tolist() == [
+        "committed", "queue", "qa", "config"]
     assert mapping.loc["Done", ["phase", "kind", "owner", "source"]].tolist() == ["done", "queue", "release", "config"]
     assert mapping.loc["In Progress", "source"] == "name"
 
@@ -407,3 +411,16 @@ def test_real_jira_and_linear_status_names_map_by_name():
     assert infer_status("Selected for Tech Check")["kind"] == "queue"
     spanish = _status_column(REALDATA / "jira" / "fleetbase_lipu_jira_cloud_spanish_locale.csv", "Estado")
     assert {n: inference_source(n, "todo") for n in spanish} == {n: "category" for n in spanish}
+
+
+def test_configured_order_never_collides_with_an_inferred_one():
+    # regression: an unconfigured status kept its inferred position 2, equal to Review's configured 2,
+    # so a move between them counted as a bounce-back
+    moves = make_moves(("A", "2026-01-02", "To Do", "Limbo"), ("A", "2026-01-03", "Limbo", "In Progress"),
+                       ("A", "2026-01-04", "In Progress", "Review"), ("A", "2026-01-05", "Review", "Done"))
+    items = make_items({"item_id": "A", "status": "Done"})
+    wf = config.Workflow(statuses={"Review": {"order": 2}, "In Progress": {"order": 1}})
+    mapping = workflow.status_mapping(dataset(items, moves), wf)
+    assert mapping["order"].is_unique
+    order = mapping.set_index("status")["order"]
+    assert order["In Progress"] < order["Review"]
