@@ -201,10 +201,26 @@ def diagnosis_section(client) -> dict:
     return diagnose(client).as_dict()
 
 
+def recommendation_section(client) -> dict:
+    """The recommended ritual: ``design.recommend(client).as_dict()``."""
+    from ..design import recommendation_section as section
+
+    return section(client)
+
+
+def pilot_section(client) -> dict:
+    """The pilot's evaluation: ``opsdiag pilot --json``'s payload."""
+    from ..deploy import pilot_section as section
+
+    return section(client)
+
+
 SECTIONS: dict[str, Callable] = {
     "inspect": inspect_section,
     "flow": flow_section,
     "diagnosis": diagnosis_section,
+    "recommendation": recommendation_section,
+    "pilot": pilot_section,
 }
 
 

@@ -1,4 +1,4 @@
-"""The diagnose page's sections: results composed into escaped HTML for the notebooks.
+"""The diagnose page's sections (``01_diagnose``).
 
 Each function takes a ``Client`` and/or ``Diagnosis`` and returns one ``display.Rich`` object,
 so a notebook cell is one line (``story.signs(diagnosis)``). Nothing here computes a metric:
@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import display
-from .diagnose import LEVER_TITLES, Diagnosis, money
-from .routing import FUNCTIONS
+from .. import display
+from ._common import close_figures as _close, rich as _rich
+from ..diagnose import LEVER_TITLES, Diagnosis, money
+from ..routing import FUNCTIONS
 
 STATUS_TONE = {"red": "bad", "amber": "warn", "green": "good", "not_measured": "info"}
 STATUS_LABEL = {"red": "● red", "amber": "● amber", "green": "● green", "not_measured": "○ not measured"}
 
 
-def _rich(parts: list[str], text: str) -> display.Rich:
-    return display.Rich("".join(parts), text)
-
-
 def received(client) -> display.Rich:
     """What we received: files, rows, date spans and data-quality findings."""
-    from .inspect import inspect_payload
+    from ..inspect import inspect_payload
 
     payload = inspect_payload(client)
     tables = pd.DataFrame([{"table": name, "rows": t["rows"], "from": (t["start"] or "")[:10],
@@ -90,7 +87,7 @@ def lever_costs(diagnosis: Diagnosis) -> pd.DataFrame:
 
 def ranking(diagnosis: Diagnosis) -> display.Rich:
     """The lever ranking table and the cost Pareto chart."""
-    from .plots import plot_cost_pareto
+    from ..plots import plot_cost_pareto
 
     costs = lever_costs(diagnosis)
     cur = diagnosis.currency
@@ -102,12 +99,6 @@ def ranking(diagnosis: Diagnosis) -> display.Rich:
                                      "Bar chart of annual cost per lever with low to high ranges"))
     _close()
     return _rich(parts, "lever ranking")
-
-
-def _close():
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
 
 
 def findings(client, diagnosis: Diagnosis, lever: str) -> display.Rich:
@@ -138,9 +129,9 @@ def findings(client, diagnosis: Diagnosis, lever: str) -> display.Rich:
 
 def flow_overview(client) -> display.Rich:
     """Flow basics: KPIs, cycle-time scatter with percentiles, throughput with XmR limits, CFD, aging WIP."""
-    from .metrics import flow as fm
-    from .metrics.xmr import xmr_limits
-    from .plots import plot_aging_wip, plot_cumulative_flow, plot_cycle_times, plot_weekly_throughput
+    from ..metrics import flow as fm
+    from ..metrics.xmr import xmr_limits
+    from ..plots import plot_aging_wip, plot_cumulative_flow, plot_cycle_times, plot_weekly_throughput
 
     tz = client.engagement.timezone
     included = client.flow[client.flow["included"]]
@@ -174,8 +165,8 @@ def flow_overview(client) -> display.Rich:
 
 def handoff_view(client) -> display.Rich:
     """Waits by owner pair (who waits for whom), with the items behind each pair."""
-    from .metrics.handoffs import handoff_waits, waits_by_owner_pair
-    from .plots import plot_handoff_waits
+    from ..metrics.handoffs import handoff_waits, waits_by_owner_pair
+    from ..plots import plot_handoff_waits
 
     ids = client.flow.loc[client.flow["included"], "item_id"]
     pairs = waits_by_owner_pair(handoff_waits(client.segments, item_ids=ids))
@@ -190,8 +181,8 @@ def handoff_view(client) -> display.Rich:
 
 def feedback_view(client) -> display.Rich:
     """The feedback funnel (received → triaged → linked → shipped) and revenue waiting."""
-    from .metrics.feedback import arr_waiting, feedback_funnel
-    from .plots.levers import plot_feedback_funnel
+    from ..metrics.feedback import arr_waiting, feedback_funnel
+    from ..plots.levers import plot_feedback_funnel
 
     if client.dataset.feedback.empty:
         return _rich([display.callout_html("No feedback export received", "", "info")], "no feedback")
@@ -209,8 +200,8 @@ def feedback_view(client) -> display.Rich:
 
 def assumptions(diagnosis: Diagnosis) -> display.Rich:
     """Every assumption with its value, range and config key; formulas; the tornado chart."""
-    from .cost import FORMULA_TEXT
-    from .plots import plot_tornado
+    from ..cost import FORMULA_TEXT
+    from ..plots import plot_tornado
 
     table = pd.DataFrame([a.as_dict() for a in diagnosis.model.assumptions.values()])
     formulas = pd.DataFrame([{"formula": k, "definition": v} for k, v in FORMULA_TEXT.items()])
