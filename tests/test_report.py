@@ -111,7 +111,11 @@ def test_index_says_not_assessed_and_links_pages(rendered_report):
     index = (rendered_report / "index.html").read_text(encoding="utf-8")
     for href in PAGES[1:]:
         assert f'href="{href}"' in index
-    assert "Not assessed yet." in index  # no diagnosis/recommendation/pilot producer ran here
+    assert 'href="handback/README.md"' in index  # the hand-back pack is linked
+    summary = json.loads((rendered_report / "summary.json").read_text(encoding="utf-8"))
+    assert set(summary) >= {"diagnosis", "recommendation", "pilot", "forecast", "handback"}
+    assert summary["pilot"]["verdict"] == "not_enough_data"  # no pilot configured for this client
+    assert (rendered_report / "handback" / "ritual.md").is_file()
     assert ">4<" in index and ">4.5<" in index  # items analysed, median cycle time
 
 
@@ -362,7 +366,7 @@ def test_cli_report_subset_of_phases_replaces_older_run(tiny_client, tmp_path):
     assert done.value.code == 0
     folder = stale.parent
     assert not stale.exists()  # the older run of this as_of was replaced whole
-    assert sorted(p.name for p in folder.iterdir()) == ["04_scale.html", "04_scale.ipynb", "index.html",
+    assert sorted(p.name for p in folder.iterdir()) == ["04_scale.html", "04_scale.ipynb", "handback", "index.html",
                                                         "summary.json"]
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert 'href="04_scale.html"' in index and 'href="01_diagnose.html"' not in index

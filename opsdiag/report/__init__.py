@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 FAILED_DIR = "_failed"
 SUMMARY_NAME = "summary.json"
+HANDBACK = "handback"
 
 __all__ = ["render_report", "PHASES", "FAILED_DIR", "SUMMARY_NAME"]
 
@@ -158,6 +159,10 @@ def render_report(data_dir=None, config_path=None, as_of=None, out_dir="reports"
                                            for i, (p, (_, title)) in enumerate(PHASES.items(), start=1)]
         summary = summary_mod.build_summary(loaded, phases=phases, pages={p: page_files[p] for p in phases},
                                             parameters=parameters)
+        if "scale" in phases:  # the hand-back pack the scale page links to
+            from ..handback import write_handback
+
+            summary["handback"] = [p.relative_to(build).as_posix() for p in write_handback(loaded, build / HANDBACK)]
         ctx = page_context(summary, nav, logo_uri)
         for p in phases:
             render_notebook_file(build / f"{PHASES[p][0]}.ipynb", build / page_files[p], ctx, PHASES[p][1])

@@ -146,6 +146,7 @@ def render_index(summary: dict, pages: list[tuple[str, str | None]], logo_uri: s
         kpis=kpi_cards(summary), bottleneck=_bottleneck(summary, currency), ritual=_ritual(summary),
         pilot=_pilot(summary), forecast=_forecast(summary), steps=next_steps(summary),
         phase_pages=[(label, href) for label, href in pages if href != "index.html"],
+        handback=bool(summary.get("handback")),
     )
 
 

@@ -1,8 +1,7 @@
 """``summary.json``: provenance plus one result section per producer, and the notebook views.
 
 ``SECTIONS`` is the registry of result sections: ``name -> function(client) -> JSON dict``.
-Adding a phase's headline is one line (``"diagnosis": diagnosis_section``). A producer whose
-module does not exist yet is skipped (the index then says "not assessed yet").
+Adding a phase's headline is one line (``"diagnosis": diagnosis_section``).
 
 Keys the executive summary (``index.py``) reads, when a section is present:
 
@@ -215,26 +214,28 @@ def pilot_section(client) -> dict:
     return section(client)
 
 
+def forecast_section(client) -> dict:
+    """When the open items will be done (or how many in 12 weeks when none is open): the
+    ``opsdiag forecast --json`` payload."""
+    from ..story.scale_page import forecasts
+
+    items, by = forecasts(client)
+    return (items or by).as_dict()
+
+
 SECTIONS: dict[str, Callable] = {
     "inspect": inspect_section,
     "flow": flow_section,
     "diagnosis": diagnosis_section,
     "recommendation": recommendation_section,
     "pilot": pilot_section,
+    "forecast": forecast_section,
 }
 
 
 def build_sections(client) -> dict:
-    """Every registered section's payload; a producer whose module is missing is left out."""
-    out = {}
-    for name, producer in SECTIONS.items():
-        try:
-            out[name] = producer(client)
-        except ModuleNotFoundError as exc:
-            if not (exc.name or "").startswith("opsdiag"):
-                raise
-            log.info("summary section %r skipped: %s not available yet", name, exc.name)
-    return out
+    """Every registered section's payload, by name."""
+    return {name: producer(client) for name, producer in SECTIONS.items()}
 
 
 def build_summary(client, *, phases: list[str], pages: dict[str, str], parameters: dict) -> dict:

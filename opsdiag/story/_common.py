@@ -18,5 +18,6 @@ def close_figures() -> None:
 
 
 def figure(ax, alt: str) -> str:
-    """The inline PNG ``<img>`` of an Axes' figure."""
-    return display.figure_html(ax.figure, alt)
+    """The inline PNG ``<img>`` of the figure an Axes (or an array of Axes) belongs to."""
+    first = ax.flat[0] if hasattr(ax, "flat") else ax
+    return display.figure_html(first.figure, alt)
