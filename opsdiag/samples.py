@@ -255,7 +255,7 @@ def write_sample(name: str, out: str | Path, seed: int | None = None) -> Path:
     anything else in the folder is left alone. Files are generated in a temporary folder next to
     ``out`` first, so a failure while generating leaves ``out`` untouched.
     """
-    sample = _sample(name)
+    _sample(name)  # an unknown name is a UsageError listing the samples
     out = Path(out)
     previous: list[str] = []
     if out.exists():

@@ -30,7 +30,6 @@ import email.utils
 import json
 import logging
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -38,6 +37,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from ..export import atomic_write_bytes
 from ..errors import OpsdiagError, UsageError
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def export_issues(site: str, jql: str, out: str | Path, *, token_env: str = "JIR
         first = next(pages)
     total_issues = 0
     for number, (raw, doc) in enumerate(_chain(first, pages), start=1):
-        path = _write_atomic(out / f"jira_search_{number:04d}.json", raw)
+        path = atomic_write_bytes(out / f"jira_search_{number:04d}.json", raw)
         written.append(path)
         issues = doc.get("issues") or []
         total_issues += len(issues)
@@ -186,26 +186,13 @@ def _export_changelog(client: "_Client", version: str, key: str, out: Path, page
                 return written
             raise
         safe_key = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
-        written.append(_write_atomic(out / f"jira_changelog_{safe_key}_{number:04d}.json", raw))
+        written.append(atomic_write_bytes(out / f"jira_changelog_{safe_key}_{number:04d}.json", raw))
         values = doc.get("values") or []
         start += len(values)
         report(f"{key}: changelog page {number} ({start} histories)")
         number += 1
         if not values or doc.get("isLast", False) or start >= int(doc.get("total", start)):
             return written
-
-
-def _write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 class _Client:

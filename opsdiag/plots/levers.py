@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._base import axes, nothing as _no_data, tidy as _tidy
+
 PRIMARY = "#0B5FFF"
 MUTED = "#9AA5B1"
 WARN = "#E8590C"
@@ -17,26 +19,7 @@ ALERT = "#C92A2A"
 
 
 def _axes(ax, size=(7.0, 3.5)):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=size)
-    return ax
-
-
-def _no_data(ax, title: str, message: str = "No data"):
-    ax.set_title(title)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=MUTED)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
-
-
-def _tidy(ax):
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return ax
+    return axes(ax, size)
 
 
 def plot_feedback_funnel(funnel: pd.DataFrame, ax=None):

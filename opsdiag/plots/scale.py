@@ -11,24 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._base import axes as _axes, nothing as _nothing
+
 BLUE, GREY, ORANGE, RED, GREEN = "#0B5FFF", "#9AA5B1", "#F28C28", "#D64545", "#2E9E5B"
 PERCENTILE_STYLES = {50: "-", 85: "--", 95: ":"}
-
-
-def _axes(ax, figsize=(8, 4)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _nothing(ax, title: str, message: str):
-    ax.set_title(title)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=GREY)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
 
 
 def _result(forecast):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .. import display
 from ..diagnose import money
 from ._common import rich
