@@ -41,7 +41,8 @@ def plot_pilot_distributions(result, metric: str = "cycle_time_days", ax=None):
     ax.set_ylabel(found.metric.unit)
     ax.set_ylim(bottom=0)
     ax.set_title(f"{title} — {c.verdict.replace('_', ' ')}", color=VERDICT_COLOURS.get(c.verdict, GREY))
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # no observations, no medians: no legend (and no warning)
+        ax.legend(loc="upper right", fontsize="small", frameon=False)
     return ax
 
 

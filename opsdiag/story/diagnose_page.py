@@ -82,7 +82,7 @@ def lever_costs(diagnosis: Diagnosis) -> pd.DataFrame:
     return pd.DataFrame([{"lever": lv.title, "rank": lv.rank, "assessed": lv.assessed,
                           "low": lv.cost_per_year["low"], "base": lv.cost_per_year["base"],
                           "high": lv.cost_per_year["high"], "hours": lv.hours_per_year,
-                          "needs": lv.needs or ""} for lv in diagnosis.levers])
+                          "needs": lv.needs or ""} for lv in diagnosis.levers]).astype({"rank": "Int64"})
 
 
 def ranking(diagnosis: Diagnosis) -> display.Rich:
