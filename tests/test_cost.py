@@ -125,3 +125,59 @@ def test_every_formula_handles_empty_input():
     for fid, formula in cost.FORMULAS.items():
         fig = formula(inp)
         assert fig.cost_per_year == 0 and fig.formula_id == fid
+
+
+def segment_frame(rows):
+    frame = pd.DataFrame(rows, columns=["item_id", "status", "phase", "kind", "owner", "order", "start", "end"])
+    frame["start"] = pd.to_datetime(frame["start"], utc=True)
+    frame["end"] = pd.to_datetime(frame["end"], utc=True)
+    frame["days"] = (frame["end"] - frame["start"]) / pd.Timedelta(days=1)
+    frame["open"] = False
+    return frame
+
+
+def one_item_flow(**values):
+    row = {"item_id": "A", "included": True, "created_at": T("2025-07-01", tz="UTC"),
+           "started_at": T("2026-01-01", tz="UTC"), "completed_at": T("2026-01-20", tz="UTC"),
+           "canceled_at": pd.NaT, "queue_days": 0.0, "active_days": 0.0, "handoffs": 0} | values
+    frame = pd.DataFrame([row])
+    for column in ("created_at", "started_at", "completed_at", "canceled_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def test_rework_bounce_times_median_bounced_step_times_hours_times_engineering_rate():
+    segments = segment_frame([
+        ("A", "In Progress", "committed", "active", "engineering", 2, "2026-01-01", "2026-01-04"),
+        ("A", "In QA", "committed", "active", "qa", 4, "2026-01-04", "2026-01-06"),
+        ("A", "In Progress", "committed", "active", "engineering", 2, "2026-01-06", "2026-01-08"),
+        ("A", "Done", "done", "queue", "unknown", 5, "2026-01-08", "2026-06-30")])
+    inp, _ = inputs(flow=one_item_flow(), segments=segments)
+    fig = cost.rework(inp)
+    # one bounce (QA → In Progress); the bounced step (In QA) was 2 active days: 1 × 2 × 8 h = 16 h × 110
+    assert fig.hours_per_year == pytest.approx(16.0) and fig.cost_per_year == pytest.approx(1760.0)
+    assert fig.evidence == ("A",) and fig.lever == "handoffs"
+
+
+def test_pipeline_delay_takes_release_queue_out_of_handoff_delay():
+    segments = segment_frame([
+        ("A", "In Progress", "committed", "active", "engineering", 2, "2026-01-01", "2026-01-03"),
+        ("A", "In Review", "committed", "queue", "engineering", 3, "2026-01-03", "2026-01-05"),
+        ("A", "Ready for Release", "committed", "queue", "release", 4, "2026-01-05", "2026-01-09"),
+        ("A", "Done", "done", "queue", "unknown", 5, "2026-01-09", "2026-06-30")])
+    flow = one_item_flow(completed_at=T("2026-01-09", tz="UTC"), queue_days=6.0, active_days=2.0, handoffs=1)
+    inp, _ = inputs(flow=flow, segments=segments)
+    # waiting for release 4 days − 1 healthy = 3 days → 3/7 weeks × 600
+    assert cost.pipeline_delay(inp).cost_per_year == pytest.approx(3 / 7 * 600)
+    assert cost.pipeline_delay(inp).lever == "delivery"
+    # handoffs only see the other 2 queue days: 2 − 1 × 1 handoff = 1 day → 1/7 × 600
+    assert cost.handoff_delay(inp).cost_per_year == pytest.approx(1 / 7 * 600)
+
+
+def test_canceled_work_counts_active_days_of_started_then_canceled_items():
+    flow = one_item_flow(completed_at=pd.NaT, canceled_at=T("2026-02-01", tz="UTC"), active_days=5.0)
+    inp, _ = inputs(flow=flow)
+    fig = cost.canceled_work(inp)
+    # 5 active days × 8 h = 40 h × 110 (engineering) = 4400; lever prioritization
+    assert fig.hours_per_year == pytest.approx(40.0) and fig.cost_per_year == pytest.approx(4400.0)
+    assert fig.lever == "prioritization" and fig.evidence == ("A",)

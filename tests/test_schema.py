@@ -136,3 +136,15 @@ def test_missing_folder_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError):
         read_folder(tmp_path / "nope")
     assert InputFormatError("x.csv", "bad", row=3, column="at").args[0] == "x.csv, row 3, column 'at': bad"
+
+
+def test_release_field_change_and_status_duration_templates(tmp_path):
+    write(tmp_path / "releases.csv", "release,team,planned_date,released_date,status\n1.0,Core,2026-01-10,2026-01-12,released\n")
+    write(tmp_path / "field_changes.csv", "item_id,at,field,from_value,to_value\nA,2026-01-05,priority,Low,High\n")
+    write(tmp_path / "status_durations.csv", "item_id,status,times_entered,total_days\nA,10900,2,3.5\n")
+    dataset = read_folder(tmp_path)
+    assert {f.format for f in dataset.files} == {"opsdiag_releases", "opsdiag_field_changes",
+                                                  "opsdiag_status_durations"}
+    assert dataset.releases["released_date"].iloc[0] == pd.Timestamp("2026-01-12T00:00Z")
+    assert dataset.field_changes[["field", "to_value"]].iloc[0].tolist() == ["priority", "High"]
+    assert dataset.status_durations["total_days"].iloc[0] == 3.5
