@@ -37,12 +37,23 @@ _config_opt = click.option("--config", "config", type=click.Path(path_type=Path)
 _as_of_opt = click.option("--as-of", "as_of", help="Take state at the end of this day (YYYY-MM-DD).")
 
 
-def _load(data_dir, config, as_of, progress=False):
+def _load(data_dir, config, as_of, require_data: bool = True):
+    """Load a client; a folder with nothing opsdiag can read is an error unless ``require_data`` is off.
+
+    An empty folder is a usage error (exit 2); files that are all unrecognised or unreadable are
+    a data error (exit 1) naming the first few with their reasons.
+    """
     from .client import load_client
 
     if data_dir is not None and not Path(data_dir).exists():
         raise UsageError(f"{data_dir}: no such folder")
-    return load_client(data_dir, config, as_of)
+    client = load_client(data_dir, config, as_of)
+    if require_data and not client.dataset.files:
+        if not client.dataset.unrecognized:
+            raise UsageError(f"{client.data_dir}: the folder holds no export files")
+        reasons = "; ".join(f"{u.path}: {u.reason}" for u in client.dataset.unrecognized[:3])
+        raise InputFormatError(client.data_dir, f"no file was recognised as an export ({reasons})")
+    return client
 
 
 def _warn_problems(dataset) -> int:
@@ -70,13 +81,15 @@ def inspect(data_dir, config, as_of, as_json):
     """What was found in DATA_DIR: files, rows, date spans, quality findings."""
     from .inspect import inspect_payload, render_inspect
 
-    client = _load(data_dir, config, as_of)
+    client = _load(data_dir, config, as_of, require_data=False)
     payload = inspect_payload(client)
     click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str) if as_json
                else render_inspect(payload))
     for u in client.dataset.errors:
         click.echo(f"error: {u.path}: {u.reason}", err=True)
-    raise _Exit(1 if client.dataset.errors else 0)
+    if not client.dataset.files:
+        click.echo(f"error: {client.data_dir}: no file was recognised as an export", err=True)
+    raise _Exit(1 if client.dataset.errors or not client.dataset.files else 0)
 
 
 @cli.command()

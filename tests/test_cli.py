@@ -111,3 +111,16 @@ def test_init_writes_config_with_inferred_mapping_and_keeps_existing(client_dir)
     assert run("inspect", client_dir).returncode == 0  # the config it wrote loads without unknown keys
     again = run("init", client_dir)
     assert "kept existing" in again.stdout
+
+
+def test_empty_folder_is_a_usage_error_and_unreadable_folder_a_data_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("diagnose", empty)
+    assert result.returncode == 2 and "holds no export files" in result.stderr
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "data.csv").write_bytes(bytes(range(256)))
+    result = run("diagnose", junk)
+    assert result.returncode == 1 and "data.csv" in result.stderr and "Traceback" not in result.stderr
+    assert run("inspect", junk).returncode == 1
