@@ -127,7 +127,9 @@ def lifecycle(category: pd.Series, status: pd.Series, resolution: pd.Series, res
     canceled = done & is_canceled(status, resolution)
     in_progress = category.eq("in_progress").fillna(False).astype(bool)
     if category_changed is not None and (in_progress & changed.notna()).any():
-        ctx.note("started_from_category_change", "info", [], "items in progress start at their last "
+        ctx.note("started_from_category_change", "info",
+                 (items[in_progress & changed.notna()] if items is not None else index[in_progress & changed.notna()])
+                 .astype(str).head(5), "items in progress start at their last "
                  "change of status category unless a changelog says otherwise",
                  count=int((in_progress & changed.notna()).sum()))
     return pd.DataFrame({

@@ -200,7 +200,8 @@ def read_issues(issues: list[dict], ctx: ReadContext, names: dict | None = None,
         ctx.note("jira_story_points_unknown", "info", [], "the page has no 'names' map naming the Story "
                  "Points field (request it with expand=names): estimates are empty", count=1)
     out = _changes(histories, ctx)
-    out["work_items"] = _work_items(pd.DataFrame(rows), ctx)
+    with_history = set(out["transitions"]["item_id"]) if "transitions" in out else set()
+    out["work_items"] = _work_items(pd.DataFrame(rows), ctx, with_history)
     out["sprints"] = _sprints(sprint_rows, ctx)
     out["releases"] = _releases(release_rows, ctx)
     return out
@@ -210,7 +211,8 @@ def _times(values: pd.Series, ctx: ReadContext, column: str, items: pd.Series | 
     return parse_dates(values.astype("str"), ctx, column=column, formats=(), numeric=False, items=items)
 
 
-def _work_items(frame: pd.DataFrame, ctx: ReadContext) -> pd.DataFrame:
+def _work_items(frame: pd.DataFrame, ctx: ReadContext, with_history: set = frozenset()) -> pd.DataFrame:
+    """Fields → work items; the lifecycle fallbacks are noted only for items without a changelog."""
     if frame.empty:
         return frame
     ids = frame["item_id"].astype("str")
@@ -219,7 +221,13 @@ def _work_items(frame: pd.DataFrame, ctx: ReadContext) -> pd.DataFrame:
     status, resolution = frame["status"].astype("str"), frame["resolution"].astype("str")
     category = map_status_category(frame["category"]).fillna(infer_status_category(status, resolution))
     frame["status_category"] = category.astype("str")
-    dates = lifecycle(category, status, resolution, frame["resolved"], frame["changed"], ctx, items=ids)
+    history = ids.isin(with_history)
+    dates = lifecycle(category.where(~history), status, resolution, frame["resolved"], frame["changed"], ctx,
+                      items=ids)
+    if history.any():  # a changelog decides these items' dates downstream; keep the fields as given
+        dates.loc[history] = lifecycle(category[history], status[history], resolution[history],
+                                       frame.loc[history, "resolved"], frame.loc[history, "changed"],
+                                       type(ctx)(timezone=ctx.timezone), items=ids[history])
     frame[dates.columns] = dates
     frame["assignee"] = strip_emails(frame["assignee"])
     return frame.drop(columns=["category", "resolved", "changed"])
