@@ -22,6 +22,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .cost_memo import figure as _figure
+
 SURVEY_LEVERS = {
     "status_chasing": "delivery",
     "coordination_meetings": "handoffs",
@@ -105,6 +107,10 @@ class CostInputs:
     feedback: pd.DataFrame
     as_of: pd.Timestamp
     values: dict[str, float]
+    # results derived from the data alone, shared by every copy ``with_values`` makes: low, high
+    # and each sensitivity scenario re-run every formula, but bounce-backs, release waits and
+    # slippage do not move with the assumptions (see ``memo``)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_client(cls, client, values: dict[str, float] | None = None) -> "CostInputs":
@@ -115,6 +121,31 @@ class CostInputs:
 
     def with_values(self, values: dict[str, float]) -> "CostInputs":
         return replace(self, values=values)
+
+    def memo(self, name: str, compute: Callable[[], object], *depends) -> object:
+        """``compute()``, computed once while the objects in ``depends`` stay the same.
+
+        For intermediate results that depend on the data only (never on ``values``): a copy
+        made by ``with_values`` shares the cache, so the 15 evaluations of ``evaluate`` and
+        ``sensitivity`` compute them once. Entries are keyed by ``name`` and checked by the
+        identity of ``depends`` (kept alive by the entry), so replacing a table recomputes.
+        Callers must not modify the returned object.
+        """
+        entry = self._memo.get(name)
+        if entry is not None and len(entry[0]) == len(depends) and all(a is b for a, b in zip(entry[0], depends)):
+            return entry[1]
+        value = compute()
+        self._memo[name] = (depends, value)
+        return value
+
+    def tables(self) -> tuple:
+        """The data the formulas read (everything but ``values``), for ``memo`` dependencies."""
+        return (self.flow, self.segments, self.work_items, self.people, self.tools, self.releases,
+                self.feedback, self.as_of)
+
+    def included_created(self) -> pd.Series:
+        """``created_at`` of the included items of ``flow`` (the annualisation window's start)."""
+        return self.memo("included_created", lambda: self.flow.loc[self.flow["included"], "created_at"], self.flow)
 
     def rate_for(self, roles: pd.Series, hourly_cost: pd.Series | None = None) -> pd.Series:
         """Hourly rate per person: their ``hourly_cost``, else their role's rate, else the default.
@@ -147,7 +178,9 @@ class CostInputs:
 
 
 def _ids(values) -> tuple[str, ...]:
-    return tuple(str(v) for v in values)
+    if isinstance(values, (pd.Series, pd.Index)):  # iterating a string array is slow: convert once
+        values = values.to_numpy(dtype=object).tolist()
+    return tuple(map(str, values))
 
 
 # --- people hours ----------------------------------------------------------------------------
@@ -189,12 +222,13 @@ def rework(inp: CostInputs) -> CostFigure:
     """
     from .metrics.handoffs import bounce_backs
 
-    events = bounce_backs(inp.segments, item_ids=inp.flow.loc[inp.flow["included"], "item_id"])
+    events = inp.memo("bounce_backs", lambda: bounce_backs(
+        inp.segments, item_ids=inp.flow.loc[inp.flow["included"], "item_id"]), inp.segments, inp.flow)
     ids = ("rate.engineering" if "rate.engineering" in inp.values else "rate.default", "hours_per_day")
     if events.empty:
         return CostFigure("rework", "handoffs", 0.0, 0.0, ids, (), quantity_unit="hours")
     recent = events[events["at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR)]
-    scale = inp.window_scale(inp.flow.loc[inp.flow["included"], "created_at"])
+    scale = inp.window_scale(inp.included_created())
     median_days = float(recent["days_in_bounced_step"].median()) if len(recent) else 0.0
     hours = len(recent) * median_days * inp.values["hours_per_day"] * scale
     rate = inp.values.get("rate.engineering", inp.values["rate.default"])
@@ -216,7 +250,7 @@ def canceled_work(inp: CostInputs) -> CostFigure:
     mask = (flow["included"] & flow["started_at"].notna() & flow["canceled_at"].notna()
             & (flow["canceled_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR)))
     done = flow[mask]
-    scale = inp.window_scale(flow.loc[flow["included"], "created_at"])
+    scale = inp.window_scale(inp.included_created())
     hours = float(done["active_days"].fillna(0).sum()) * inp.values["hours_per_day"] * scale
     rate = inp.values.get("rate.engineering", inp.values["rate.default"])
     return CostFigure("canceled_work", "prioritization", hours, hours * rate, ids,
@@ -227,10 +261,18 @@ def canceled_work(inp: CostInputs) -> CostFigure:
 # --- delay -----------------------------------------------------------------------------------
 
 def _finished_last_year(inp: CostInputs) -> pd.DataFrame:
-    flow = inp.flow
-    return flow[flow["included"] & flow["completed_at"].notna()
-                & (flow["completed_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR))
-                & (flow["completed_at"] <= inp.as_of)]
+    def compute():
+        flow = inp.flow
+        return flow[flow["included"] & flow["completed_at"].notna()
+                    & (flow["completed_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR))
+                    & (flow["completed_at"] <= inp.as_of)]
+
+    return inp.memo("finished_last_year", compute, inp.flow, inp.as_of)
+
+
+def _release_waits(inp: CostInputs, done: pd.DataFrame) -> pd.Series:
+    """``release_queue_days`` of the items finished last year, computed once per inputs."""
+    return inp.memo("release_queue_days", lambda: release_queue_days(inp.segments, done), inp.segments, done)
 
 
 def release_queue_days(segments: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
@@ -256,9 +298,9 @@ def handoff_delay(inp: CostInputs) -> CostFigure:
     done = _finished_last_year(inp)
     if done.empty:
         return CostFigure("handoff_delay", "handoffs", 0.0, 0.0, ids, (), quantity_unit="weeks")
-    queue = done["queue_days"].fillna(0) - release_queue_days(inp.segments, done)
+    queue = done["queue_days"].fillna(0) - _release_waits(inp, done)
     excess = (queue - inp.values["healthy_queue_days_per_handoff"] * done["handoffs"].fillna(0)).clip(lower=0)
-    scale = inp.window_scale(inp.flow.loc[inp.flow["included"], "created_at"])
+    scale = inp.window_scale(inp.included_created())
     weeks = float(excess.sum()) / 7 * scale
     detail = pd.DataFrame({"item_id": done["item_id"], "queue_days": queue,
                            "handoffs": done["handoffs"], "excess_days": excess})
@@ -274,11 +316,11 @@ def pipeline_delay(inp: CostInputs) -> CostFigure:
     """
     ids = ("healthy_queue_days_per_handoff", "cost_of_delay_per_week")
     done = _finished_last_year(inp)
-    waits = release_queue_days(inp.segments, done)
+    waits = _release_waits(inp, done)
     excess = (waits - inp.values["healthy_queue_days_per_handoff"]).clip(lower=0).where(waits > 0, 0.0)
     if done.empty or not (excess > 0).any():
         return CostFigure("pipeline_delay", "delivery", 0.0, 0.0, ids, (), quantity_unit="weeks")
-    scale = inp.window_scale(inp.flow.loc[inp.flow["included"], "created_at"])
+    scale = inp.window_scale(inp.included_created())
     weeks = float(excess.sum()) / 7 * scale
     detail = pd.DataFrame({"item_id": done["item_id"], "release_wait_days": waits, "excess_days": excess})
     detail = detail[detail["excess_days"] > 0].sort_values("excess_days", ascending=False)
@@ -297,7 +339,8 @@ def release_slip(inp: CostInputs) -> CostFigure:
     from .metrics.delivery import release_slippage
 
     ids = ("cost_of_delay_per_week",)
-    slip = release_slippage(inp.releases, inp.as_of, inp.work_items)
+    slip = inp.memo("release_slippage", lambda: release_slippage(inp.releases, inp.as_of, inp.work_items),
+                    inp.releases, inp.as_of, inp.work_items)
     slip = slip[slip["planned_date"].notna() & (slip["planned_date"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR))
                 & (slip["slip_days"] > 0)]
     if slip.empty:
@@ -322,7 +365,9 @@ def feedback_delay(inp: CostInputs) -> CostFigure:
     from .metrics.feedback import triage_delays
 
     ids = ("healthy_triage_days", "cost_of_delay_per_week")
-    delays = triage_delays(inp.feedback, inp.as_of, inp.values["healthy_triage_days"])
+    healthy = inp.values["healthy_triage_days"]
+    delays = inp.memo(f"triage_delays:{healthy!r}", lambda: triage_delays(inp.feedback, inp.as_of, healthy),
+                      inp.feedback, inp.as_of)
     delays = delays[(delays["created_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR))
                     & (delays["linked_item_ids"].map(len) > 0)]
     if delays.empty:
@@ -343,7 +388,7 @@ def unused_seat_spend(inp: CostInputs) -> CostFigure:
     cost-of-delay ranges."""
     from .metrics.tooling import unused_seat_spend as per_tool
 
-    detail = per_tool(inp.tools)
+    detail = inp.memo("unused_seat_spend", lambda: per_tool(inp.tools), inp.tools)
     detail = detail[detail["unused_spend"] > 0]
     total = float(detail["unused_spend"].sum())
     return CostFigure("unused_seat_spend", "tooling", 0.0, total, (), _ids(detail["tool"]), detail, total, "money")
@@ -355,7 +400,7 @@ def duplicate_tool_spend(inp: CostInputs) -> CostFigure:
     (``metrics.tooling.duplicate_tool_spend``)."""
     from .metrics.tooling import duplicate_tool_spend as per_tool
 
-    detail = per_tool(inp.tools)
+    detail = inp.memo("duplicate_tool_spend", lambda: per_tool(inp.tools), inp.tools)
     detail = detail[detail["duplicate_spend"] > 0]
     total = float(detail["duplicate_spend"].sum())
     return CostFigure("duplicate_tool_spend", "tooling", 0.0, total, (), _ids(detail["tool"]), detail, total,
@@ -416,10 +461,10 @@ def evaluate(inputs: CostInputs, table: dict[str, Assumption],
              formulas: dict[str, Callable] | None = None) -> CostModel:
     """Evaluate every formula at base, all-low and all-high assumption values."""
     formulas = formulas or FORMULAS
-    base = inputs.with_values(_scenario(table, "value"))
-    figures = {fid: f(base) for fid, f in formulas.items()}
-    low = {fid: f(inputs.with_values(_scenario(table, "low"))).cost_per_year for fid, f in formulas.items()}
-    high = {fid: f(inputs.with_values(_scenario(table, "high"))).cost_per_year for fid, f in formulas.items()}
+    base, low, high = (_scenario(table, which) for which in ("value", "low", "high"))
+    figures = {fid: _figure(inputs, fid, f, base) for fid, f in formulas.items()}
+    low = {fid: _figure(inputs, fid, f, low).cost_per_year for fid, f in formulas.items()}
+    high = {fid: _figure(inputs, fid, f, high).cost_per_year for fid, f in formulas.items()}
     return CostModel(figures, low, high, table)
 
 
@@ -433,8 +478,7 @@ def sensitivity(inputs: CostInputs, table: dict[str, Assumption],
     formulas = formulas or FORMULAS
 
     def total(values):
-        inp = inputs.with_values(values)
-        return sum(f(inp).cost_per_year for f in formulas.values())
+        return sum(_figure(inputs, fid, f, values).cost_per_year for fid, f in formulas.items())
 
     rows = []
     for a in table.values():

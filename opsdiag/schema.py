@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:  # pandera is imported on first validation, not by every command
+    import pandera.pandas as pa
 
 ID, STR, TIME, FLOAT, LIST = "id", "str", "time", "float", "list"
 TIMESTAMP_DTYPE = "datetime64[us, UTC]"
@@ -103,10 +106,26 @@ def as_tuple(value) -> tuple:
     return tuple(s for s in (str(v).strip() for v in items if v is not None) if s)
 
 
+def strip_text(series: pd.Series) -> pd.Series:
+    """Text with surrounding whitespace removed and empty strings as missing (dtype ``str``).
+
+    The same as ``s.astype("str").str.strip()`` then masking ``""``, in one pass over an object
+    array: pandas' string methods call a Python function per cell through several layers, which
+    dominated reading a million-row export.
+    """
+    values = series.astype("str").to_numpy(dtype=object)
+    try:
+        out = np.fromiter(map(str.strip, values), dtype=object, count=len(values))
+    except TypeError:  # a missing cell (NaN) among the strings: strip the strings only
+        out = np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
+    out[out == ""] = np.nan
+    return pd.Series(pd.array(out, dtype="str"), index=series.index, name=series.name)
+
+
 def _to_str(series: pd.Series, strip: bool) -> pd.Series:
-    out = series.astype("str") if len(series) else series.astype("str")
     if strip:
-        out = out.str.strip()
+        return strip_text(series)
+    out = series.astype("str")
     return out.mask(out.eq(""))
 
 
@@ -141,11 +160,37 @@ def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         elif kind == FLOAT:
             out[column] = pd.to_numeric(values, errors="coerce").astype("float64")
         else:
-            out[column] = values.map(as_tuple).astype("object")
+            out[column] = _to_tuples(values)
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
+def _to_tuples(values: pd.Series) -> pd.Series:
+    """``as_tuple`` of every cell; text and tuples of text are parsed once per distinct value.
+
+    A labels or sprints column repeats a few hundred distinct JSON arrays (or tuples) over many
+    rows, so parsing each distinct value once is the same result for a fraction of the work.
+    """
+    if len(values) and values.dtype != "float64":
+        try:
+            codes, uniques = pd.factorize(values)
+        except TypeError:  # unhashable cells (lists)
+            codes, uniques = None, ()
+        # equal text, or equal tuples of text, give equal tuples; other values that compare equal
+        # (1, 1.0 and True) need not, so only those distinct values are parsed once
+        if codes is not None and all(isinstance(u, str) or (isinstance(u, tuple) and all(isinstance(x, str) for x in u))
+                                     for u in uniques):
+            parsed = np.empty(len(uniques) + 1, dtype=object)
+            for i, value in enumerate(uniques):  # one at a time: a list of tuples would broadcast
+                parsed[i] = as_tuple(value)
+            parsed[-1] = ()  # code -1: a missing cell
+            return pd.Series(parsed[codes], index=values.index, name=values.name, dtype="object")
+    return values.map(as_tuple).astype("object")
+
+
+@lru_cache(maxsize=None)
 def _schema(table: str) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     columns = {}
     for column, kind in TABLES[table].items():
         checks = []
@@ -158,12 +203,19 @@ def _schema(table: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=True, ordered=True, name=table)
 
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {name: _schema(name) for name in TABLES}
+def __getattr__(name: str):
+    # ``SCHEMAS`` (table -> pandera schema) is built on first use: importing pandera costs more
+    # than a diagnosis of a small client, and only validation needs it
+    if name == "SCHEMAS":
+        schemas = {table: _schema(table) for table in TABLES}
+        globals()["SCHEMAS"] = schemas
+        return schemas
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def validate(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Validate a conformed frame against its pandera schema (raises ``SchemaError``)."""
-    return SCHEMAS[table].validate(frame)
+    return _schema(table).validate(frame)
 
 
 @dataclass

@@ -23,6 +23,7 @@ import pandas as pd
 from . import config
 from .schema import Dataset
 from .workflow_calendar import DAY, duration_days, to_naive_utc, working_days_between
+from .workflow_calendar import by_item_then_time as _by_item_then_time
 from .workflow_rules import (KINDS, OWNER_RANK, OWNERS, PHASE_RANK, PHASES, inference_source,
                              infer_status, normalize_name, owner_from_name)
 
@@ -46,9 +47,10 @@ __all__ = ["infer_status", "status_mapping", "status_segments", "flow_intervals"
 def _seen_statuses(dataset: Dataset) -> list[str]:
     parts = [dataset.work_items["status"], dataset.transitions["from_status"],
              dataset.transitions["to_status"], dataset.status_durations["status"]]
-    seen = pd.concat([p.astype("str") for p in parts if len(p)], ignore_index=True) if any(
-        len(p) for p in parts) else pd.Series([], dtype="str")
-    return [s for s in pd.unique(seen.dropna()) if s == s and str(s).strip()]
+    # distinct values per column first (first-appearance order is kept), then across columns
+    firsts = [pd.unique(p.astype("str").dropna().to_numpy(dtype=object)) for p in parts if len(p)]
+    seen = pd.unique(np.concatenate(firsts)) if firsts else []
+    return [s for s in seen if s == s and str(s).strip()]
 
 
 def _status_categories(items: pd.DataFrame) -> dict[str, str]:
@@ -59,6 +61,12 @@ def _status_categories(items: pd.DataFrame) -> dict[str, str]:
     counts = pairs.value_counts().reset_index(name="n")
     counts = counts.sort_values(["status", "n", "status_category"], ascending=[True, False, True])
     return dict(counts.drop_duplicates("status")[["status", "status_category"]].itertuples(index=False))
+
+
+def _item_codes(ids: pd.Series) -> np.ndarray:
+    """Codes of item ids in sorted id order (-1 for missing); factorizing the object array is
+    quicker than going through pandas' string array."""
+    return pd.factorize(ids.to_numpy(dtype=object), sort=True)[0]
 
 
 def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
@@ -72,8 +80,8 @@ def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
                         ["item_id", "at", "from_status", "to_status"]]
     if t.empty:
         return pd.Series(dtype="float64")
-    codes, _ = pd.factorize(t["item_id"], sort=True)
-    order = np.lexsort((np.arange(len(t)), to_naive_utc(t["at"]).astype("int64"), codes))
+    codes = _item_codes(t["item_id"])
+    order = _by_item_then_time(codes, to_naive_utc(t["at"]))
     codes = codes[order]
     first = np.r_[True, codes[1:] != codes[:-1]]
     starts = np.flatnonzero(first)
@@ -221,17 +229,21 @@ def _lookup(statuses: pd.Series, mapping: pd.DataFrame) -> dict[str, np.ndarray]
     return out
 
 
-def _sorted_history(transitions: pd.DataFrame) -> pd.DataFrame:
-    """Transitions with an item, a time and a target, sorted by item, time, then file order."""
-    t = transitions.loc[transitions["item_id"].notna() & transitions["at"].notna()
-                        & transitions["to_status"].notna(), ["item_id", "at", "from_status", "to_status"]]
-    at = to_naive_utc(t["at"])
-    codes, _ = pd.factorize(t["item_id"], sort=True)
-    order = np.lexsort((np.arange(len(t)), at.astype("int64"), codes))
-    out = t.iloc[order].reset_index(drop=True)
-    out["_at"] = at[order]
-    out["_code"] = codes[order]
-    return out
+def _sorted_history(transitions: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Transitions with an item, a time and a target, sorted by item, time, then file order.
+
+    As arrays (no frame is reordered): ``item_id``, ``from_status``, ``to_status`` (object),
+    ``at`` (naive UTC ``datetime64[us]``) and ``code`` (item code in sorted-id order).
+    """
+    keep = (transitions["item_id"].notna() & transitions["at"].notna()
+            & transitions["to_status"].notna()).to_numpy(dtype=bool)
+    ids = transitions["item_id"].to_numpy(dtype=object)[keep]
+    at = to_naive_utc(transitions["at"])[keep]
+    codes = pd.factorize(ids, sort=True)[0]
+    order = _by_item_then_time(codes, at)
+    return {"item_id": ids[order], "at": at[order], "code": codes[order],
+            "from_status": transitions["from_status"].to_numpy(dtype=object)[keep][order],
+            "to_status": transitions["to_status"].to_numpy(dtype=object)[keep][order]}
 
 
 def _frame(item_id, status, start, end, open_, initial, mapping) -> pd.DataFrame:
@@ -253,16 +265,26 @@ def initial_segments(transitions: pd.DataFrame, items: pd.DataFrame, mapping: pd
     known, not later than that transition and not after ``as_of``; the stay ends at the first
     transition, or at ``as_of`` (``open``) when that comes later. ``initial`` is True.
     """
-    t = _sorted_history(transitions)
-    first = t.drop_duplicates("_code", keep="first")
+    first = _initial_from_history(_sorted_history(transitions), items, as_of)
+    return _frame(*(first[k] for k in _SEGMENT_ARRAYS), mapping)
+
+
+_SEGMENT_ARRAYS = ("item_id", "status", "start", "end", "open", "initial")
+
+
+def _initial_from_history(history: dict[str, np.ndarray], items: pd.DataFrame,
+                          as_of: pd.Timestamp) -> dict[str, np.ndarray]:
+    """``initial_segments`` as arrays (``_SEGMENT_ARRAYS`` and ``code``) from ``_sorted_history``."""
+    codes = history["code"]
+    first = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, bool)
+    ids, from_status, first_at = history["item_id"][first], history["from_status"][first], history["at"][first]
     created = items.drop_duplicates("item_id").set_index("item_id")["created_at"]
-    start = to_naive_utc(created.reindex(pd.Index(first["item_id"], dtype=object)))
-    first_at = first["_at"].to_numpy()
+    start = to_naive_utc(created.reindex(pd.Index(ids, dtype=object)))
     limit = _as_of_np(as_of)
-    keep = first["from_status"].notna().to_numpy() & ~np.isnat(start) & (start <= first_at) & (start <= limit)
+    keep = pd.notna(from_status) & ~np.isnat(start) & (start <= first_at) & (start <= limit)
     end = np.minimum(first_at, limit)
-    return _frame(first["item_id"].to_numpy()[keep], first["from_status"].to_numpy()[keep],
-                  start[keep], end[keep], first_at[keep] > limit, np.ones(keep.sum(), bool), mapping)
+    return {"item_id": ids[keep], "status": from_status[keep], "start": start[keep], "end": end[keep],
+            "open": first_at[keep] > limit, "initial": np.ones(keep.sum(), bool), "code": codes[first][keep]}
 
 
 def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.Timestamp,
@@ -284,23 +306,23 @@ def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.
     initial``, sorted by item, then start; empty (same columns) without transitions.
     """
     limit = _as_of_np(as_of)
-    t = _sorted_history(transitions)
-    t = t[t["_at"] <= limit]
-    codes = t["_code"].to_numpy()
-    at = t["_at"].to_numpy()
+    history = _sorted_history(transitions)
+    upto = history["at"] <= limit
+    codes, at = history["code"][upto], history["at"][upto]
     last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, bool)
-    end = np.where(last, limit, np.r_[at[1:], limit] if len(at) else at)
-    moves = _frame(t["item_id"].to_numpy(), t["to_status"].to_numpy(), at, end.astype("datetime64[us]"),
-                   last, np.zeros(len(t), bool), mapping)
-    if items is None or items.empty or moves.empty and transitions.empty:
-        return moves
-    first = initial_segments(transitions, items, mapping, as_of)
-    if first.empty:
-        return moves
-    both = pd.concat([first, moves], ignore_index=True)
-    item_codes, _ = pd.factorize(both["item_id"], sort=True)
-    order = np.lexsort((np.arange(len(both)), to_naive_utc(both["start"]).astype("int64"), item_codes))
-    return both.iloc[order].reset_index(drop=True)
+    end = np.where(last, limit, np.r_[at[1:], limit] if len(at) else at).astype("datetime64[us]")
+    moves = {"item_id": history["item_id"][upto], "status": history["to_status"][upto], "start": at,
+             "end": end, "open": last, "initial": np.zeros(len(at), bool)}
+    first = None
+    if items is not None and not items.empty and not transitions.empty:
+        first = _initial_from_history(history, items, as_of)
+    if first is None or not len(first["item_id"]):
+        return _frame(*(moves[k] for k in _SEGMENT_ARRAYS), mapping)
+    # both parts are sorted by item (the same sorted-id codes) and an initial stay starts no
+    # later than its item's first move, so a stable sort by item puts each initial stay before
+    # its item's moves: the order a sort by item, start, then position gives
+    order = np.argsort(np.r_[first["code"], codes], kind="stable")
+    return _frame(*(np.concatenate([first[k], moves[k]])[order] for k in _SEGMENT_ARRAYS), mapping)
 
 
 from .workflow_flow import flow_intervals  # noqa: E402  (re-exported: the public flow API)

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .workflow_calendar import duration_days, to_naive_utc
+from .workflow_calendar import by_item_then_time as _by_item_then_time, duration_days, to_naive_utc
 from .workflow_rules import OWNERS, normalize_category, type_key, type_keys
 
 PHASE_CODE = {"backlog": 0, "committed": 1, "done": 2, "canceled": 3}
+KIND_CODE = {"active": 0, "queue": 1, "blocked": 2}  # an unknown kind counts as active
 _CATEGORY_PHASE = {"todo": "backlog", "in_progress": "committed", "done": "done"}
 NAT = np.datetime64("NaT", "us")
 
@@ -74,23 +75,25 @@ def _from_history(base: pd.DataFrame, segments: pd.DataFrame, as_of: np.datetime
     """Flow fields of every item computed from its status segments (see ``flow_intervals``)."""
     n = len(base)
     codes = pd.Index(base["item_id"]).get_indexer(segments["item_id"])
-    keep = codes >= 0
-    seg = segments[keep]
-    codes = codes[keep]
-    start = to_naive_utc(seg["start"])
-    order = np.lexsort((np.arange(len(seg)), start.astype("int64"), codes))
-    seg, codes, start = seg.iloc[order], codes[order], start[order]
-    end = to_naive_utc(seg["end"])
-    phase = _codes(seg["phase"], PHASE_CODE, 1).astype(np.int64)
-    kind = _codes(seg["kind"], {"active": "active", "queue": "queue", "blocked": "blocked"}, "active")
-    rows = np.arange(len(seg))
+    kept = np.flatnonzero(codes >= 0)
+    codes = codes[kept]
+    start = to_naive_utc(segments["start"])[kept]
+    order = _by_item_then_time(codes, start)
+    # positions in ``segments`` of the stays, by item then start: columns are taken as arrays
+    # (only those needed), never the whole frame reordered
+    take = kept[order]
+    codes, start = codes[order], start[order]
+    end = to_naive_utc(segments["end"])[take]
+    phase = _codes(segments["phase"], PHASE_CODE, 1).astype(np.int64)[take]
+    kind = _codes(segments["kind"], KIND_CODE, KIND_CODE["active"])[take]
+    rows = np.arange(len(take))
     first = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, bool)
     last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, bool)
     prev_phase = _shift_within(phase, first, -1)
 
     out = {"status": np.full(n, None, dtype=object), "phase": np.full(n, None, dtype=object)}
-    out["status"][codes[last]] = seg["status"].to_numpy(dtype=object)[last]
-    out["phase"][codes[last]] = seg["phase"].to_numpy(dtype=object)[last]
+    out["status"][codes[last]] = segments["status"].to_numpy(dtype=object)[take[last]]
+    out["phase"][codes[last]] = segments["phase"].to_numpy(dtype=object)[take[last]]
     phase_now = pd.Series(out["phase"]).map(PHASE_CODE).fillna(-1).to_numpy(dtype=np.int64)
 
     # completion / cancellation: the entry into the final run of done (canceled) statuses
@@ -121,17 +124,17 @@ def _from_history(base: pd.DataFrame, segments: pd.DataFrame, as_of: np.datetime
     valid = ~np.isnat(item_start) & (hi > lo)
     lo, hi = np.where(valid, lo, item_start), np.where(valid, hi, item_start)
     days = np.where(valid, duration_days(lo, hi, workflow.calendar, workflow.holidays), 0.0)
-    bucket = np.where(phase == 1, kind, "queue")
+    bucket = np.where(phase == 1, kind, KIND_CODE["queue"])
     started_any = ~np.isnat(span_start)
-    for name in ("active", "queue", "blocked"):
-        total = np.bincount(codes, weights=np.where(bucket == name, days, 0.0), minlength=n)
+    for name, code in KIND_CODE.items():
+        total = np.bincount(codes, weights=np.where(bucket == code, days, 0.0), minlength=n)
         out[f"{name}_days"] = np.where(started_any, total, np.nan)
 
     # handoffs: consecutive committed stays within the span whose known owners differ
     in_span = ~np.isnat(item_start) & (start >= item_start) & (start <= item_end)
     handing = in_span & (phase == 1)
-    owner_codes = _codes(seg["owner"], {o: float(i) for i, o in enumerate(OWNERS) if o != "unknown"},
-                         np.nan)[handing]
+    owner_codes = _codes(segments["owner"], {o: float(i) for i, o in enumerate(OWNERS) if o != "unknown"},
+                         np.nan)[take][handing]
     sub_codes = codes[handing]
     carried = _ffill_within(pd.Series(owner_codes), sub_codes)
     sub_first = np.r_[True, sub_codes[1:] != sub_codes[:-1]] if len(sub_codes) else np.zeros(0, bool)
@@ -140,11 +143,11 @@ def _from_history(base: pd.DataFrame, segments: pd.DataFrame, as_of: np.datetime
     out["handoffs"] = np.bincount(sub_codes[change], minlength=n).astype("int64")
 
     # bounce-backs: a move into a committed status of lower order than the last non-blocked one
-    order_value = seg["order"].to_numpy(dtype="float64")
-    not_blocked = pd.Series(np.where(kind == "blocked", np.nan, order_value))
+    order_value = segments["order"].to_numpy(dtype="float64")[take]
+    not_blocked = pd.Series(np.where(kind == KIND_CODE["blocked"], np.nan, order_value))
     carried_order = _ffill_within(not_blocked, codes)
     prior_order = _shift_within(carried_order, first, np.nan)
-    bounce = in_span & (start > item_start) & (phase == 1) & (kind != "blocked") & (order_value < prior_order)
+    bounce = in_span & (start > item_start) & (phase == 1) & (kind != KIND_CODE["blocked"]) & (order_value < prior_order)
     out["bounce_backs"] = np.bincount(codes[bounce], minlength=n).astype("int64")
     return out
 
@@ -153,7 +156,9 @@ def _from_columns(base: pd.DataFrame, mapping: pd.DataFrame, as_of: np.datetime6
     """Flow fields of items without history, from their own status and timestamp columns."""
     phase_of = dict(zip(mapping["status"], mapping["phase"]))
     phase = base["status"].map(phase_of)
-    by_category = base["status_category"].map(normalize_category).map(_CATEGORY_PHASE)
+    codes, uniques = pd.factorize(base["status_category"])  # normalise each distinct category once
+    category = np.array([normalize_category(c) for c in uniques] + [None], dtype=object)[codes]
+    by_category = pd.Series(category, index=base.index).map(_CATEGORY_PHASE)
     started = to_naive_utc(base["started_at"])
     completed = to_naive_utc(base["completed_at"])
     own_canceled = to_naive_utc(base["canceled_at"])

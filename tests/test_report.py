@@ -75,7 +75,7 @@ def test_client_text_is_escaped_on_every_page(rendered_report):
 def test_phase_page_content(rendered_report):
     diagnose = (rendered_report / "01_diagnose.html").read_text(encoding="utf-8")
     for text in ("What we received", "work_items.csv", "opsdiag_transitions", "Flow basics",
-                 "Items analysed", "Oldest work in progress", 'href="#What-we-received"'):
+                 "Items (included)", "Oldest work in progress", 'href="#What-we-received"'):
         assert text in diagnose, text
     scale = (rendered_report / "04_scale.html").read_text(encoding="utf-8")
     # T-2 done 2026-03-06 (week of 03-02), T-3 done 2026-03-12 (week of 03-09, cut by as_of)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError
-from ..schema import QualityFinding
+from ..schema import QualityFinding, strip_text
 
 HEAD_BYTES = 64 * 1024
 
@@ -164,6 +164,7 @@ class RawTable:
     columns: list[str]
     frame: pd.DataFrame
     rows: np.ndarray
+    _stripped: dict = field(default_factory=dict, repr=False, compare=False)
 
     def positions(self, *names: str) -> list[int]:
         wanted = {n.lower() for n in names}
@@ -190,8 +191,17 @@ class RawTable:
             if p:
                 pos = p
                 break
-        s = self.frame[pos[0]].astype("str").str.strip()
-        return s.mask(s.eq(""))
+        if pos[0] not in self._stripped:  # callers ask for the id column more than once
+            self._stripped[pos[0]] = strip_text(self.frame[pos[0]])
+        return self._stripped[pos[0]].copy(deep=False)  # copy-on-write: callers cannot alter the cache
+
+    def text(self, *names: str) -> pd.Series:
+        """The first column matching any alias exactly as read (not stripped; all-NA when absent)."""
+        for n in names:
+            pos = self.positions(n)
+            if pos:
+                return self.frame[pos[0]]
+        return pd.Series(pd.NA, index=self.frame.index, dtype="str")
 
     def multi(self, *names: str, split: str | None = None) -> pd.Series:
         """Every column with one of these names (Jira repeats ``Labels``) joined into tuples.
@@ -202,17 +212,20 @@ class RawTable:
         if not pos:
             return pd.Series([()] * len(self.frame), index=self.frame.index, dtype="object")
         block = self.frame[pos].astype("str")
-        values = block.to_numpy()
-        out = []
-        for row in values:
+        # rows repeat a few label/sprint combinations: join each distinct row of cells once
+        rows = pd.Series(list(zip(*(block[c].to_numpy(dtype=object) for c in block.columns))), dtype=object)
+        codes, uniques = pd.factorize(rows)
+        joined = np.empty(len(uniques) + 1, dtype=object)
+        for i, row in enumerate(uniques):  # one at a time: a list of tuples would broadcast
             cells = []
             for v in row:
                 if v is None or v != v:
                     continue
                 parts = v.split(split) if split else [v]
                 cells.extend(p.strip() for p in parts if p and p.strip())
-            out.append(tuple(dict.fromkeys(cells)))
-        return pd.Series(out, index=self.frame.index, dtype="object")
+            joined[i] = tuple(dict.fromkeys(cells))
+        joined[-1] = ()
+        return pd.Series(joined[codes], index=self.frame.index, dtype="object")
 
     def row_of(self, index) -> int:
         return int(self.rows[self.frame.index.get_loc(index)])
@@ -231,11 +244,15 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
     if probe.encoding == "cp1252":
         ctx.note("encoding_fallback", "info", [probe.path.name],
                  "file is not UTF-8; read as Windows-1252 (an Excel re-save)", count=1)
-    text = probe.text
-    skip = _leading_lines(text) if header_row is None else header_row
+    # parse the bytes (pandas decodes them: 2-3x quicker than parsing a decoded str), unless the
+    # text is decoded already or was handed over trimmed by an importer (``probe.text`` set)
+    text = probe.__dict__.get("text")
+    skip = _leading_lines(_text_head(probe) if text is None else text) if header_row is None else header_row
+    source, decoding = (io.StringIO(text), {}) if text is not None else (
+        io.BytesIO(probe.raw), {"encoding": probe.encoding, "encoding_errors": "replace"})
     try:
-        frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, engine="c", skiprows=skip)
+        frame = pd.read_csv(source, header=None, dtype=str, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, engine="c", skiprows=skip, **decoding)
     except pd.errors.ParserError as exc:
         raise InputFormatError(probe.path, f"malformed CSV ({exc}); the export looks cut off or "
                                "has an unclosed quote — export it again") from None
@@ -243,10 +260,10 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
         raise InputFormatError(probe.path, "the file is empty") from None
     if frame.empty:
         raise InputFormatError(probe.path, "the file is empty")
-    if _ends_in_open_quote(text):
+    if _ends_in_open_quote(probe.raw if text is None else text):
         raise InputFormatError(probe.path, "the file ends inside a quoted cell: the export looks "
                                "truncated — export it again", row=skip + len(frame) + 1)
-    nonblank = frame.apply(lambda c: c.str.strip().ne(""), axis=0).any(axis=1).to_numpy()
+    nonblank = _nonblank_rows(frame)
     if not nonblank[0]:
         raise InputFormatError(probe.path, "the file has no header row")
     columns = [str(c).strip().lstrip("\ufeff") for c in frame.iloc[0].tolist()]
@@ -261,6 +278,33 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
     return RawTable(path=str(probe.path), columns=columns, frame=body, rows=rows)
 
 
+def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows with at least one cell that is not empty after stripping (missing cells count).
+
+    Column by column, only over the rows not yet known to hold something: the first column
+    (usually an id) settles almost every row, so a million-row file is one pass, not one per column.
+    """
+    nonblank = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:  # a loop over columns, each vectorised over the open rows
+        todo = np.flatnonzero(~nonblank)
+        if not len(todo):
+            break
+        cells = frame[column].to_numpy(dtype=object)[todo]
+        try:  # a cell holds something unless it is empty or all whitespace
+            nonblank[todo] = (cells != "") & ~np.fromiter(map(str.isspace, cells), dtype=bool, count=len(cells))
+        except TypeError:  # a missing cell (not a str) counts as holding something
+            nonblank[todo] = [not isinstance(v, str) or bool(v.strip()) for v in cells]
+    return nonblank
+
+
+def _text_head(probe: Probe) -> str:
+    """The first ``HEAD_BYTES`` characters of ``probe.text`` without decoding the whole file.
+
+    Four bytes per character at most, so decoding ``4 × HEAD_BYTES`` bytes yields them all.
+    """
+    return probe.raw[: 4 * HEAD_BYTES].decode(probe.encoding, errors="replace")[:HEAD_BYTES]
+
+
 def _leading_lines(text: str) -> int:
     """Physical lines before the header: empty or separator-only lines (Excel spacer rows)."""
     skip = 0
@@ -271,9 +315,10 @@ def _leading_lines(text: str) -> int:
     return skip
 
 
-def _ends_in_open_quote(text: str) -> bool:
-    # an odd number of quote characters means the last quoted cell never closed
-    return text.count('"') % 2 == 1
+def _ends_in_open_quote(data: bytes | str) -> bool:
+    # an odd number of quote characters means the last quoted cell never closed; the byte 0x22
+    # is the quote in UTF-8 and cp1252 alike (never part of a multi-byte character)
+    return data.count(b'"' if isinstance(data, bytes) else '"') % 2 == 1
 
 
 # --- time ------------------------------------------------------------------------------------
@@ -310,18 +355,19 @@ def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTab
     naive ones are read in ``ctx.timezone``. With ``strict`` an unparseable non-empty value
     raises ``InputFormatError``; otherwise it becomes missing and is noted.
     """
-    text = values.astype("str").str.strip()
-    text = text.mask(text.eq(""))
+    text = strip_text(values)
     if prepare is not None:
         text = prepare(text)
-    present = text.notna()
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+    present = text.notna().to_numpy()
+    # positional work arrays (naive UTC microseconds); the Series is built once at the end
+    parsed = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     todo = present.copy()
     attempts = list(formats) + ["ISO8601", None]
     for fmt in attempts:
         if not todo.any():
             break
-        chunk = text[todo]
+        rows = np.flatnonzero(todo)
+        chunk = text if len(rows) == len(text) else text.iloc[rows]
         try:
             if fmt is None:
                 got = pd.to_datetime(chunk, errors="coerce", dayfirst=dayfirst, format="mixed")
@@ -339,10 +385,14 @@ def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTab
             got = localize(got, ctx.timezone, ctx, column)
         else:
             continue
-        ok = got.notna()
-        parsed.loc[ok[ok].index] = got[ok].astype("datetime64[us, UTC]")
-        todo &= ~parsed.notna()
-    bad = todo & present
+        ok = got.notna().to_numpy()
+        got = got.astype("datetime64[us, UTC]").dt.tz_localize(None).to_numpy()
+        if len(rows) == len(parsed) and ok.all():  # every value parsed at once (the usual case)
+            parsed, todo = got, np.zeros(len(parsed), dtype=bool)
+            continue
+        parsed[rows[ok]] = got[ok]
+        todo[rows[ok]] = False
+    bad = pd.Series(todo & present, index=text.index)
     if bad.any():
         first = bad[bad].index[0]
         row = raw.row_of(first) if raw is not None else None
@@ -354,7 +404,7 @@ def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTab
                                    column=column, item=None if item is None or item != item else str(item))
         examples = (items[bad] if items is not None else text[bad]).astype(str).head(5)
         ctx.note("unparseable_dates", "warning", examples, f"{column!r}: {message}", count=int(bad.sum()))
-    return parsed
+    return pd.Series(parsed, index=text.index).dt.tz_localize("UTC")
 
 
 def parse_numbers(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTable | None = None,

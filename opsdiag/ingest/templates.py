@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import InputFormatError
-from ..schema import FLOAT, LIST, TABLES, TIME
+from ..schema import FLOAT, TABLES, TIME
 from .base import Format, Probe, ReadContext, parse_numbers, parse_times, read_csv
 
 # table -> (signature columns that identify the template, required columns)
@@ -71,15 +71,14 @@ class TemplateFormat(Format):
         for column, kind in spec.items():
             if column not in names:
                 continue
-            values = raw.col(column)
-            if kind == TIME:
-                out[column] = parse_times(values, ctx, column=column, raw=raw, items=ids)
+            if kind == TIME:  # parse_times strips the text itself
+                out[column] = parse_times(raw.text(column), ctx, column=column, raw=raw, items=ids)
             elif kind == FLOAT:
-                out[column] = parse_numbers(values, ctx, column=column, raw=raw, items=ids)
-            elif kind == LIST:
-                out[column] = values
-            else:
-                out[column] = values
+                out[column] = parse_numbers(raw.col(column), ctx, column=column, raw=raw, items=ids)
+            elif column == key:
+                out[column] = ids
+            else:  # text and lists as read: ``conform`` strips them (once, not twice)
+                out[column] = raw.text(column)
         for column in self.required:
             if spec[column] == TIME and out[column].isna().any():
                 first = out[column].isna().idxmax()

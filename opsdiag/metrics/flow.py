@@ -48,7 +48,9 @@ def percentile(values, q: float) -> float:
 
 def ids(values) -> tuple[str, ...]:
     """Item ids as a tuple of strings, first occurrence order, duplicates dropped."""
-    return tuple(str(v) for v in dict.fromkeys(values))
+    if isinstance(values, (pd.Series, pd.Index)) and len(values) > 32:
+        values = values.to_numpy(dtype=object).tolist()  # iterating a pandas string array is slow
+    return tuple(map(str, dict.fromkeys(values)))
 
 
 def included(flow: pd.DataFrame) -> pd.DataFrame:
@@ -276,7 +278,9 @@ def status_order(segments: pd.DataFrame) -> list[str]:
 def _select(segments: pd.DataFrame, item_ids) -> pd.DataFrame:
     if item_ids is None:
         return segments
-    return segments[segments["item_id"].isin(list(item_ids))]
+    if not isinstance(item_ids, (pd.Series, pd.Index, np.ndarray)):
+        item_ids = list(item_ids)  # (a Series is matched as is: listing a million ids is slow)
+    return segments[segments["item_id"].isin(item_ids)]
 
 
 def cumulative_flow(segments: pd.DataFrame, as_of, freq: str = "D", *, by: str = "status",

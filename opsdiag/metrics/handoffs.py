@@ -20,7 +20,25 @@ WAIT_COLUMNS = ["item_id", "from_owner", "to_owner", "from_status", "to_status",
 
 def _ordered(segments: pd.DataFrame, item_ids=None) -> pd.DataFrame:
     seg = _select(segments, item_ids)
+    if _sorted_by_item_and_start(seg):  # ``status_segments`` output already is: skip a 1M-row sort
+        return seg.reset_index(drop=True)
     return seg.sort_values(["item_id", "start"], kind="stable").reset_index(drop=True)
+
+
+def _sorted_by_item_and_start(seg: pd.DataFrame) -> bool:
+    """True when the rows already run by ``item_id``, then ``start`` (a stable sort would not move them)."""
+    if len(seg) < 2:
+        return True
+    ids = seg["item_id"].to_numpy(dtype=object)
+    start = seg["start"]
+    if pd.isna(ids).any() or start.isna().any() or not isinstance(start.dtype, pd.DatetimeTZDtype):
+        return False
+    at = start.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("int64")
+    try:
+        same = ids[1:] == ids[:-1]
+        return bool(np.all(np.where(same, at[1:] >= at[:-1], ids[1:] > ids[:-1])))
+    except TypeError:  # ids of mixed types: let the sort decide
+        return False
 
 
 def _empty(columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
@@ -125,15 +143,30 @@ def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
     seg = _ordered(segments, item_ids)
     if seg.empty:
         return _empty(columns, dtypes)
-    seg = seg[seg["kind"].ne("blocked")].copy()
-    seg["order"] = pd.to_numeric(seg["order"], errors="coerce")
-    previous = seg.groupby("item_id")[["status", "kind", "order", "days"]].shift()
-    bounced = seg["phase"].eq("committed") & previous["order"].notna() & (seg["order"] < previous["order"])
-    rows, before = seg[bounced], previous[bounced]
-    out = pd.DataFrame({"item_id": rows["item_id"], "at": rows["start"], "from_status": before["status"],
-                        "to_status": rows["status"], "from_kind": before["kind"],
-                        "days_in_bounced_step": np.where(before["kind"].eq("active"),
-                                                         pd.to_numeric(before["days"], errors="coerce"), 0.0)})
+    # positions of the non-blocked stays; ``_ordered`` keeps each item's stays together, so the
+    # stay before one (within the item) is the previous position when the item is the same
+    kept = np.flatnonzero(seg["kind"].ne("blocked").to_numpy())
+    ids = seg["item_id"].to_numpy(dtype=object)[kept]
+    order = pd.to_numeric(seg["order"], errors="coerce").to_numpy(dtype="float64")[kept]
+    same_item = np.zeros(len(kept), dtype=bool)
+    same_item[1:] = ids[1:] == ids[:-1]
+    prior_order = np.full(len(kept), np.nan)
+    prior_order[1:] = order[:-1]
+    prior_order[~same_item] = np.nan
+    committed = seg["phase"].eq("committed").to_numpy()[kept]
+    with np.errstate(invalid="ignore"):
+        bounced = np.flatnonzero(committed & ~np.isnan(prior_order) & (order < prior_order))
+    now, before = kept[bounced], kept[bounced - 1]
+
+    def pick(column: str, positions: np.ndarray) -> pd.Series:
+        return seg[column].iloc[positions].reset_index(drop=True)
+
+    before_kind = pick("kind", before)
+    out = pd.DataFrame({"item_id": pick("item_id", now), "at": pick("start", now),
+                        "from_status": pick("status", before), "to_status": pick("status", now),
+                        "from_kind": before_kind,
+                        "days_in_bounced_step": np.where(before_kind.eq("active"),
+                                                         pd.to_numeric(pick("days", before), errors="coerce"), 0.0)})
     return out.astype(dtypes).reset_index(drop=True) if len(out) else _empty(columns, dtypes)
 
 
