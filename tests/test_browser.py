@@ -7,38 +7,20 @@ Screenshots go to ``reports/_screenshots/`` of the checkout (git-ignored).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from browser_support import ARGS, CHROMIUM, require_browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "reports" / "_screenshots"
 PAGES = ["index.html", "01_diagnose.html", "02_design.html", "03_deploy.html", "04_scale.html"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _require_browser():
-    in_ci = os.environ.get("CI", "").lower() == "true"
-    if not CHROMIUM.is_file():
-        if in_ci:
-            pytest.fail("CI=true but /usr/bin/chromium is missing (.ci/run installs it)")
-        pytest.skip("Chromium not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if in_ci:
-            pytest.fail("CI=true but the playwright package is missing")
-        pytest.skip("the playwright package is not installed (pip install -e '.[test]')")
-    return sync_playwright
-
-
 @pytest.fixture(scope="module")
 def browser():
-    sync_playwright = _require_browser()
+    sync_playwright = require_browser()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
@@ -89,7 +71,7 @@ def test_page_renders_offline_without_errors(browser, rendered_report, name):
 
 
 def test_pdf_print(rendered_report, tmp_path):
-    _require_browser()
+    require_browser()
     import shutil
 
     from opsdiag.report.pdf import print_pdfs
@@ -102,7 +84,7 @@ def test_pdf_print(rendered_report, tmp_path):
 
 
 def test_render_report_with_pdf(tiny_client, tmp_path):
-    _require_browser()
+    require_browser()
     from opsdiag.report import render_report
 
     folder = render_report(tiny_client, out_dir=tmp_path, phases=["scale"], pdf=True, progress=False)

@@ -24,12 +24,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import ARGS, CHROMIUM, require_browser
 
 from test_widgets import write_small_client
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "reports" / "_screenshots"
 BUDGET_SECONDS = 120.0
@@ -43,21 +41,6 @@ LAB_SETTINGS = {
 }
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _require_browser():
-    in_ci = os.environ.get("CI", "").lower() == "true"
-    if not CHROMIUM.is_file():
-        if in_ci:
-            pytest.fail("CI=true but /usr/bin/chromium is missing (.ci/run installs it)")
-        pytest.skip("Chromium not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if in_ci:
-            pytest.fail("CI=true but the playwright package is missing")
-        pytest.skip("the playwright package is not installed (pip install -e '.[test]')")
-    return sync_playwright
 
 
 class Deadline:
@@ -111,7 +94,7 @@ def _environment(tmp: Path) -> dict:
 @pytest.fixture()
 def jupyterlab(tmp_path):
     """A headless JupyterLab on 127.0.0.1 serving a temporary root; always stopped afterwards."""
-    _require_browser()
+    require_browser()
     root = tmp_path / "root"
     root.mkdir()
     _workspace(root)
@@ -168,7 +151,7 @@ def _levers(table) -> list[str]:
 
 
 def test_moving_cost_of_delay_to_zero_reorders_the_ranking_in_jupyterlab(jupyterlab):
-    sync_playwright = _require_browser()
+    sync_playwright = require_browser()
     deadline = Deadline(BUDGET_SECONDS)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     allowed = jupyterlab["url"]
