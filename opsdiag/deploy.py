@@ -373,11 +373,6 @@ def headline(result: PilotResult) -> dict:
             "pilot": payload["pilot"], "baseline": payload["baseline"], "warnings": list(result.warnings)}
 
 
-def pilot_section(client) -> dict:
-    """The ``summary.json`` section ``pilot``: the ``opsdiag pilot --json`` payload."""
-    return evaluate_pilot(client).as_dict()
-
-
 def _fmt(value, digits: int = 2) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 

@@ -261,11 +261,6 @@ def recommend(client, diagnosis=None, *, fractions: dict | None = None, weeks: i
                       why_not, ranked, success, teams, currency, notes)
 
 
-def recommendation_section(client) -> dict:
-    """The ``summary.json`` section ``recommendation``: ``recommend(client).as_dict()``."""
-    return recommend(client).as_dict()
-
-
 # --- tables for the notebook -------------------------------------------------------------------
 
 def plan_table(plan: RitualPlan) -> pd.DataFrame:

@@ -263,14 +263,16 @@ def handback_files(client, diagnosis=None) -> dict[str, str]:
     }
 
 
-def write_handback(client, out) -> list[Path]:
+def write_handback(client, out, diagnosis=None) -> list[Path]:
     """Write the hand-back pack into folder ``out`` (created if needed); returns the paths written.
+
+    ``diagnosis`` is computed from ``client`` when not given (the report passes its own).
 
     Each file is written atomically (temp file, then rename); other files in ``out`` are left
     alone. Same client data and config → byte-identical files.
     """
     out = Path(out)
-    files = handback_files(client)
+    files = handback_files(client, diagnosis)
     written = [atomic_write_text(out / name, files[name]) for name in FILES]
     log.info("handback: wrote %d files to %s", len(written), out)
     return written

@@ -157,12 +157,16 @@ def render_report(data_dir=None, config_path=None, as_of=None, out_dir="reports"
         page_files = {p: f"{PHASES[p][0]}.html" for p in phases}
         nav = [("Summary", INDEX_PAGE)] + [(f"{i}. {title}", page_files.get(p))
                                            for i, (p, (_, title)) in enumerate(PHASES.items(), start=1)]
+        from ..diagnose import diagnose
+
+        diagnosis = diagnose(loaded)  # once, shared by summary.json and the hand-back pack
         summary = summary_mod.build_summary(loaded, phases=phases, pages={p: page_files[p] for p in phases},
-                                            parameters=parameters)
+                                            parameters=parameters, diagnosis=diagnosis)
         if "scale" in phases:  # the hand-back pack the scale page links to
             from ..handback import write_handback
 
-            summary["handback"] = [p.relative_to(build).as_posix() for p in write_handback(loaded, build / HANDBACK)]
+            written = write_handback(loaded, build / HANDBACK, diagnosis)
+            summary["handback"] = [p.relative_to(build).as_posix() for p in written]
         ctx = page_context(summary, nav, logo_uri)
         for p in phases:
             render_notebook_file(build / f"{PHASES[p][0]}.ipynb", build / page_files[p], ctx, PHASES[p][1])

@@ -1,6 +1,7 @@
 """``summary.json``: provenance plus one result section per producer, and the notebook views.
 
-``SECTIONS`` is the registry of result sections: ``name -> function(client) -> JSON dict``.
+``SECTIONS`` is the registry of result sections: ``name -> function(client, diagnosis) -> JSON dict``
+(the diagnosis is computed once per summary and shared by the sections that need it).
 Adding a phase's headline is one line (``"diagnosis": diagnosis_section``).
 
 Keys the executive summary (``index.py``) reads, when a section is present:
@@ -24,7 +25,6 @@ from .. import SCHEMA_VERSION, __version__
 
 log = logging.getLogger(__name__)
 
-EXPECTED_SECTIONS = ("diagnosis", "recommendation", "pilot", "forecast")
 
 
 # --------------------------------------------------------------------------- notebook views
@@ -100,13 +100,6 @@ def flow_basics(client) -> dict:
         "completed": int(len(done)),
         "median_cycle_time_days": round(float(cycle.median()), 2) if len(cycle) else None,
     }
-
-
-def flow_kpis(client) -> dict:
-    """:func:`flow_basics` with the labels the report shows."""
-    basics = flow_basics(client)
-    return {"Items analysed": basics["items"], "Completed by the as-of date": basics["completed"],
-            "Median cycle time (days)": basics["median_cycle_time_days"]}
 
 
 def weekly_throughput(client, weeks: int | None = 12) -> pd.DataFrame:
@@ -193,28 +186,26 @@ def flow_section(client) -> dict:
     return flow_basics(client)
 
 
-def diagnosis_section(client) -> dict:
+def diagnosis_section(client, diagnosis) -> dict:
     """The ranking with formulas, assumptions and evidence: ``opsdiag diagnose --json``'s payload."""
-    from ..diagnose import diagnose
-
-    return diagnose(client).as_dict()
+    return diagnosis.as_dict()
 
 
-def recommendation_section(client) -> dict:
-    """The recommended ritual: ``design.recommend(client).as_dict()``."""
-    from ..design import recommendation_section as section
+def recommendation_section(client, diagnosis) -> dict:
+    """The recommended ritual: ``design.recommend(client, diagnosis).as_dict()``."""
+    from ..design import recommend
 
-    return section(client)
+    return recommend(client, diagnosis).as_dict()
 
 
-def pilot_section(client) -> dict:
+def pilot_section(client, diagnosis) -> dict:
     """The pilot's evaluation: ``opsdiag pilot --json``'s payload."""
-    from ..deploy import pilot_section as section
+    from ..deploy import evaluate_pilot
 
-    return section(client)
+    return evaluate_pilot(client).as_dict()
 
 
-def forecast_section(client) -> dict:
+def forecast_section(client, diagnosis) -> dict:
     """When the open items will be done (or how many in 12 weeks when none is open): the
     ``opsdiag forecast --json`` payload."""
     from ..story.scale_page import forecasts
@@ -224,8 +215,8 @@ def forecast_section(client) -> dict:
 
 
 SECTIONS: dict[str, Callable] = {
-    "inspect": inspect_section,
-    "flow": flow_section,
+    "inspect": lambda client, diagnosis: inspect_section(client),
+    "flow": lambda client, diagnosis: flow_section(client),
     "diagnosis": diagnosis_section,
     "recommendation": recommendation_section,
     "pilot": pilot_section,
@@ -233,12 +224,17 @@ SECTIONS: dict[str, Callable] = {
 }
 
 
-def build_sections(client) -> dict:
-    """Every registered section's payload, by name."""
-    return {name: producer(client) for name, producer in SECTIONS.items()}
+def build_sections(client, diagnosis=None) -> dict:
+    """Every registered section's payload, by name; the diagnosis is computed once and shared."""
+    if diagnosis is None:
+        from ..diagnose import diagnose
+
+        diagnosis = diagnose(client)
+    return {name: producer(client, diagnosis) for name, producer in SECTIONS.items()}
 
 
-def build_summary(client, *, phases: list[str], pages: dict[str, str], parameters: dict) -> dict:
+def build_summary(client, *, phases: list[str], pages: dict[str, str], parameters: dict,
+                  diagnosis=None) -> dict:
     """The ``summary.json`` content: provenance, the run's pages, then the result sections.
 
     Provenance: opsdiag version, ``schema_version``, input files (path relative to the client
@@ -258,7 +254,7 @@ def build_summary(client, *, phases: list[str], pages: dict[str, str], parameter
         "phases": phases,
         "pages": pages,
     }
-    summary.update(build_sections(client))
+    summary.update(build_sections(client, diagnosis))
     return summary
 
 
