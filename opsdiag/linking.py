@@ -50,12 +50,12 @@ def link_feedback(feedback: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
         explicit = out["linked_item_ids"].map(lambda v: tuple(v) if isinstance(v, (tuple, list)) else ())
     else:
         explicit = pd.Series([()] * len(out), index=out.index, dtype="object")
-    ids = pd.Index(items["item_id"].dropna().astype("str").unique() if len(items) else [], dtype="str")
 
     text = _column_text(out, "title") + "\n" + _column_text(out, "text") + "\n" + _tag_text(out)
     found = text.reset_index(drop=True).str.extractall(REFERENCE)  # level 0 = row position
     refs = pd.Series([], dtype="str")
     if not found.empty:
+        ids = pd.Index(items["item_id"].dropna().astype("str").unique() if len(items) else [], dtype="str")
         by_number = found["number"].map(_unique_by_number(ids)).astype("str")
         refs = found["key"].fillna(found["repo_ref"]).fillna(by_number)
         refs.index = found.index.get_level_values(0)
@@ -99,6 +99,8 @@ def _tag_text(frame: pd.DataFrame) -> pd.Series:
 
 def _group_tuples(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:
     """One tuple per row position ``0..n-1`` of the ``values`` at that position, in order."""
+    if not len(rows):
+        return [()] * n
     order = np.argsort(rows, kind="stable")
     rows, values = rows[order], values[order]
     starts = np.searchsorted(rows, np.arange(n), side="left")

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .schema import QualityFinding
+from .workflow_calendar import history_index, to_naive_utc
+from .workflow_rules import PHASES
 
 MAX_EXAMPLES = 10
 
@@ -26,9 +28,12 @@ def _finding(check: str, severity: str, ids, message: str) -> list[QualityFindin
                            examples=ids[:MAX_EXAMPLES], message=message.replace("{n}", str(len(ids))))]
 
 
-def _phase_of(client, statuses: pd.Series) -> pd.Series:
+def _phase_codes(client, history) -> np.ndarray:
+    """The mapped phase of each of ``history.statuses`` (the transitions' statuses) as a
+    position in ``PHASES``, -1 when unmapped; then -1 again, for status code -1 (missing)."""
     phases = dict(zip(client.mapping["status"], client.mapping["phase"]))
-    return statuses.map(phases)
+    rank = {phase: i for i, phase in enumerate(PHASES)}
+    return np.array([rank.get(phases.get(s), -1) for s in history.statuses] + [-1], dtype=np.int64)
 
 
 def check_unmapped_statuses(client) -> list[QualityFinding]:
@@ -55,10 +60,13 @@ def check_done_without_resolved_date(client) -> list[QualityFinding]:
     sets a resolution). Severity warning; examples are item ids.
     """
     flow = client.flow
-    items = client.dataset.work_items.drop_duplicates("item_id").set_index("item_id")
-    own_completed = flow["item_id"].map(items["completed_at"]) if len(items) else flow["item_id"].map({})
-    hit = flow["phase"].eq("done") & ~flow["has_history"] & own_completed.isna()
-    return _finding("done_without_resolved_date", "warning", flow.loc[hit, "item_id"],
+    done = flow.loc[flow["phase"].eq("done") & ~flow["has_history"], "item_id"]
+    if done.empty:
+        return []
+    items = client.dataset.work_items[["item_id", "completed_at"]].drop_duplicates("item_id")
+    items = items.set_index("item_id")
+    own_completed = done.map(items["completed_at"]) if len(items) else done.map({})
+    return _finding("done_without_resolved_date", "warning", done[own_completed.isna()],
                     "{n} item(s) are done but have no completion date and no status history; "
                     "they are left out of throughput and cycle time")
 
@@ -91,11 +99,6 @@ def check_completed_before_started(client) -> list[QualityFinding]:
                     "{n} item(s) were completed before they were started; their cycle time is left out")
 
 
-def _first_transitions(transitions: pd.DataFrame) -> pd.DataFrame:
-    t = transitions[transitions["item_id"].notna() & transitions["at"].notna()]
-    return t.sort_values(["item_id", "at"], kind="stable").drop_duplicates("item_id", keep="first")
-
-
 def check_created_in_progress(client) -> list[QualityFinding]:
     """Items whose history starts in a committed status.
 
@@ -104,12 +107,15 @@ def check_created_in_progress(client) -> list[QualityFinding]:
     such as "In Progress"). Their start is the creation time, or the first transition when
     creation is unknown, so cycle time may be understated. Severity info.
     """
-    first = _first_transitions(client.dataset.transitions)
-    if first.empty:
+    history = history_index(client.dataset.transitions)
+    codes = history.codes
+    if not len(codes):
         return []
-    start_status = first["from_status"].where(first["from_status"].notna(), first["to_status"])
-    hit = _phase_of(client, start_status).eq("committed")
-    return _finding("created_in_progress", "info", first.loc[hit, "item_id"],
+    first = np.r_[True, codes[1:] != codes[:-1]]  # each item's first transition, items in id order
+    from_code, to_code = history.from_code[history.rows[first]], history.row_to[first]
+    start_phase = _phase_codes(client, history)[np.where(from_code >= 0, from_code, to_code)]
+    hit = start_phase == PHASES.index("committed")
+    return _finding("created_in_progress", "info", history.ids[codes[first][hit]],
                     "{n} item(s) start their history in an in-progress status (created in "
                     "progress, or history cut off); their start is approximate")
 
@@ -121,12 +127,17 @@ def check_moved_backwards(client) -> list[QualityFinding]:
     §5); moves back to backlog follow ``workflow.backward_moves``. Severity info.
     """
     t = client.dataset.transitions
-    t = t[t["at"].notna() & (t["at"] <= client.as_of)]
-    source, target = _phase_of(client, t["from_status"]), _phase_of(client, t["to_status"])
-    back = (source.eq("done") & target.isin(["backlog", "committed"])) | (
-        source.eq("committed") & target.eq("backlog"))
+    history = history_index(t)
+    phase = _phase_codes(client, history)
+    backlog, committed, done = (PHASES.index(p) for p in ("backlog", "committed", "done"))
+    # which (from, to) status pairs are backward moves, then one lookup per transition
+    source, target = np.meshgrid(phase, phase, indexing="ij")
+    backward = ((source == done) & ((target == backlog) | (target == committed))) | (
+        (source == committed) & (target == backlog))
+    back = backward[history.from_code, history.to_code]  # code -1: the last row/column (no phase)
+    back &= history.at <= to_naive_utc(pd.Series([client.as_of]))[0]  # NaT compares False
     policy = client.engagement.workflow.backward_moves
-    return _finding("moved_backwards", "info", t.loc[back, "item_id"],
+    return _finding("moved_backwards", "info", t["item_id"].to_numpy(dtype=object)[back],
                     "{n} item(s) moved backwards (done → not done, or in progress → backlog); "
                     f"backward_moves: {policy}")
 
@@ -141,9 +152,9 @@ def check_no_history(client) -> list[QualityFinding]:
     flow = client.flow
     if not flow["has_history"].any():
         return []
-    known = flow["item_id"].isin(client.dataset.work_items["item_id"])
-    hit = ~flow["has_history"] & known
-    return _finding("no_history", "warning", flow.loc[hit, "item_id"],
+    without = flow.loc[~flow["has_history"], "item_id"]
+    known = without.isin(client.dataset.work_items["item_id"])
+    return _finding("no_history", "warning", without[known],
                     "{n} item(s) have no status history while others do; their dates come "
                     "from the item's own fields")
 

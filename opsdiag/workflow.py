@@ -9,21 +9,23 @@ Three tables every flow metric shares (DESIGN §5), built once per client by ``l
   active/queue/blocked split, handoffs and bounce-backs (see ``workflow_flow``).
 
 Name inference lives in ``workflow_rules``, the working-day calendar in ``workflow_calendar``.
-Everything is vectorised: a million transitions take a few seconds.
+Everything is vectorised, on integer codes computed once per transitions frame
+(``workflow_calendar.history_index``): a million transitions take well under a second.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import config
 from .schema import Dataset
-from .workflow_calendar import DAY, duration_days, to_naive_utc, working_days_between
-from .workflow_calendar import by_item_then_time as _by_item_then_time
+from .workflow_calendar import (DAY, FrameMemo, HistoryIndex, duration_days, history_index, to_naive_utc,
+                                working_days_between)
 from .workflow_rules import (KINDS, OWNER_RANK, OWNERS, PHASE_RANK, PHASES, inference_source,
                              infer_status, normalize_name, owner_from_name)
 
@@ -36,6 +38,7 @@ SEGMENT_COLUMNS = ["item_id", "status", "phase", "kind", "owner", "order", "star
 UNMAPPED = {"phase": "committed", "kind": "active", "owner": "unknown"}
 # The kind a status of each phase gets when the config moves it to that phase.
 PHASE_KIND = {"backlog": "queue", "committed": "active", "done": "queue", "canceled": "queue"}
+NAT = np.datetime64("NaT", "us")
 
 __all__ = ["infer_status", "status_mapping", "status_segments", "flow_intervals",
            "duration_days", "working_days_between", "owner_from_name", "PHASES", "KINDS",
@@ -44,12 +47,17 @@ __all__ = ["infer_status", "status_mapping", "status_segments", "flow_intervals"
 
 # --- mapping ---------------------------------------------------------------------------------
 
+def _distinct(column: pd.Series) -> np.ndarray:
+    return pd.unique(column.astype("str").dropna().to_numpy(dtype=object))
+
+
 def _seen_statuses(dataset: Dataset) -> list[str]:
-    parts = [dataset.work_items["status"], dataset.transitions["from_status"],
-             dataset.transitions["to_status"], dataset.status_durations["status"]]
-    # distinct values per column first (first-appearance order is kept), then across columns
-    firsts = [pd.unique(p.astype("str").dropna().to_numpy(dtype=object)) for p in parts if len(p)]
-    seen = pd.unique(np.concatenate(firsts)) if firsts else []
+    history = history_index(dataset.transitions)
+    # distinct values per column first (first-appearance order is kept), then across columns;
+    # the transitions' columns are already distinct in the history index
+    firsts = [_distinct(dataset.work_items["status"]), history.statuses[history.from_statuses],
+              history.statuses[history.to_statuses], _distinct(dataset.status_durations["status"])]
+    seen = pd.unique(np.concatenate(firsts).astype(object))
     return [s for s in seen if s == s and str(s).strip()]
 
 
@@ -63,12 +71,6 @@ def _status_categories(items: pd.DataFrame) -> dict[str, str]:
     return dict(counts.drop_duplicates("status")[["status", "status_category"]].itertuples(index=False))
 
 
-def _item_codes(ids: pd.Series) -> np.ndarray:
-    """Codes of item ids in sorted id order (-1 for missing); factorizing the object array is
-    quicker than going through pandas' string array."""
-    return pd.factorize(ids.to_numpy(dtype=object), sort=True)[0]
-
-
 def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
     """Median position at which each status is first entered in an item's history.
 
@@ -76,26 +78,25 @@ def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
     in time order (positions 1, 2, …). For every item the position of the first entry into a
     status is taken; the result is the median over items, by status (empty when no history).
     """
-    t = transitions.loc[transitions["item_id"].notna() & transitions["at"].notna(),
-                        ["item_id", "at", "from_status", "to_status"]]
-    if t.empty:
+    history = history_index(transitions)
+    codes, rows = history.codes, history.rows
+    if not len(codes):
         return pd.Series(dtype="float64")
-    codes = _item_codes(t["item_id"])
-    order = _by_item_then_time(codes, to_naive_utc(t["at"]))
-    codes = codes[order]
     first = np.r_[True, codes[1:] != codes[:-1]]
     starts = np.flatnonzero(first)
     position = np.arange(len(codes)) - np.repeat(starts, np.diff(np.r_[starts, len(codes)])) + 1
-    status = np.r_[t["from_status"].to_numpy(dtype=object)[order][first],
-                   t["to_status"].to_numpy(dtype=object)[order]]
-    status_codes, statuses = pd.factorize(status)
-    item = np.r_[codes[first], codes].astype(np.int64)
-    key = item * (len(statuses) + 1) + status_codes
+    # every item's first from_status (position 0), then all to_status entries in history order
+    status_codes = np.r_[history.from_code[rows[first]], history.row_to]
+    positions = np.r_[np.zeros(len(starts), dtype=np.int64), position]
     known = status_codes >= 0
-    positions = np.r_[np.zeros(first.sum(), dtype=np.int64), position][known]
-    firsts = pd.Series(positions).groupby(key[known]).min()
-    by_status = pd.Series(firsts.to_numpy()).groupby(firsts.index.to_numpy() % (len(statuses) + 1)).median()
-    return pd.Series(by_status.to_numpy(), index=pd.Index(statuses[by_status.index], name="status"))
+    status_codes, positions = status_codes[known], positions[known]
+    key = np.r_[codes[first], codes].astype(np.int64)[known] * len(history.statuses) + status_codes
+    # the first occurrence of an (item, status) pair is its lowest position: position 0 comes
+    # first, and each item's entries follow in history order
+    entry = ~pd.Series(key).duplicated().to_numpy()
+    by_status = pd.Series(positions[entry]).groupby(status_codes[entry]).median()
+    by_status = by_status.reindex(pd.unique(status_codes))  # statuses in order of appearance
+    return pd.Series(by_status.to_numpy(), index=pd.Index(history.statuses[by_status.index], name="status"))
 
 
 _WAITING_TO_START = re.compile(r"^(selected|ready|next|up next|sprint backlog|to |waiting for|awaiting)")
@@ -211,50 +212,69 @@ def _as_of_np(as_of: pd.Timestamp) -> np.datetime64:
 
 
 def _utc(values: np.ndarray) -> pd.Series:
-    return pd.Series(np.asarray(values, dtype="datetime64[us]")).dt.tz_localize("UTC")
+    """Naive UTC times as a ``datetime64[us, UTC]`` column over the same memory (epoch µs)."""
+    return pd.Series(np.asarray(values, dtype="datetime64[us]").view("int64"), copy=False).astype(
+        "datetime64[us, UTC]")
 
 
-def _lookup(statuses: pd.Series, mapping: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Mapping attributes of each status (unknown statuses get the unmapped defaults)."""
-    codes, uniques = pd.factorize(statuses)
+def _attributes(statuses: np.ndarray, mapping: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Phase, kind, owner and order of each of the distinct ``statuses`` (one entry each);
+    a status missing from ``mapping`` gets the unmapped defaults and the order after the last."""
     table = mapping.drop_duplicates("status").set_index("status")
-    known = table.reindex(pd.Index(uniques, dtype=object))
+    known = table.reindex(pd.Index(statuses, dtype=object))
     next_order = int(mapping["order"].max()) + 1 if len(mapping) else 1
-    out = {}
-    for field in ("phase", "kind", "owner"):
-        values = known[field].astype(object).where(known[field].notna(), UNMAPPED[field]).to_numpy()
-        out[field] = np.append(values, None)[codes] if len(values) else np.full(len(codes), None)
-    order = known["order"].fillna(next_order).astype("int64").to_numpy()
-    out["order"] = np.append(order, next_order)[codes] if len(order) else np.full(len(codes), next_order)
+    out = {field: known[field].astype(object).where(known[field].notna(), UNMAPPED[field]).to_numpy()
+           for field in ("phase", "kind", "owner")}
+    out["order"] = known["order"].fillna(next_order).astype("int64").to_numpy()
     return out
 
 
-def _sorted_history(transitions: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Transitions with an item, a time and a target, sorted by item, time, then file order.
+def _as_text(values: np.ndarray, codes: np.ndarray):
+    """``values[codes]`` as a ``str`` array: the distinct values are converted, then taken."""
+    return pd.array(values, dtype="str").take(codes)
 
-    As arrays (no frame is reordered): ``item_id``, ``from_status``, ``to_status`` (object),
-    ``at`` (naive UTC ``datetime64[us]``) and ``code`` (item code in sorted-id order).
+
+@dataclass(frozen=True, eq=False)
+class Stays:
+    """The stays of a ``status_segments`` frame as arrays, sorted like it (item, then start).
+
+    ``code`` is the item's position in ``history.ids``, ``status`` the status's in
+    ``history.statuses``; ``attributes`` holds phase, kind, owner and order per entry of
+    ``history.statuses`` (``_attributes``). ``flow_intervals`` reads these instead of the
+    frame's text columns.
     """
-    keep = (transitions["item_id"].notna() & transitions["at"].notna()
-            & transitions["to_status"].notna()).to_numpy(dtype=bool)
-    ids = transitions["item_id"].to_numpy(dtype=object)[keep]
-    at = to_naive_utc(transitions["at"])[keep]
-    codes = pd.factorize(ids, sort=True)[0]
-    order = _by_item_then_time(codes, at)
-    return {"item_id": ids[order], "at": at[order], "code": codes[order],
-            "from_status": transitions["from_status"].to_numpy(dtype=object)[keep][order],
-            "to_status": transitions["to_status"].to_numpy(dtype=object)[keep][order]}
+
+    history: HistoryIndex
+    code: np.ndarray
+    status: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    open: np.ndarray
+    initial: np.ndarray
+    attributes: dict
 
 
-def _frame(item_id, status, start, end, open_, initial, mapping) -> pd.DataFrame:
-    status = pd.Series(status, dtype="str")
-    attrs = _lookup(status, mapping)
-    return pd.DataFrame({
-        "item_id": pd.Series(item_id, dtype="str"), "status": status,
-        "phase": pd.Series(attrs["phase"], dtype="str"), "kind": pd.Series(attrs["kind"], dtype="str"),
-        "owner": pd.Series(attrs["owner"], dtype="str"), "order": attrs["order"].astype("int64"),
-        "start": _utc(start), "end": _utc(end), "days": ((end - start) / DAY).astype("float64"),
-        "open": np.asarray(open_, dtype=bool), "initial": np.asarray(initial, dtype=bool)})
+_BUILT = FrameMemo()  # the stays behind each segments frame built here (see ``stays_of``)
+
+
+def stays_of(segments: pd.DataFrame) -> Stays | None:
+    """The ``Stays`` a ``status_segments`` frame was built from, while it is alive; None for a
+    frame built elsewhere (or a copy). Segment frames are never changed in place."""
+    return _BUILT.get(segments)
+
+
+def _frame(stays: Stays) -> pd.DataFrame:
+    history, attrs, status = stays.history, stays.attributes, stays.status
+    frame = pd.DataFrame({
+        "item_id": _as_text(history.ids, stays.code), "status": _as_text(history.statuses, status),
+        "phase": _as_text(attrs["phase"], status), "kind": _as_text(attrs["kind"], status),
+        "owner": _as_text(attrs["owner"], status), "order": attrs["order"][status],
+        "start": _utc(stays.start), "end": _utc(stays.end),
+        "days": ((stays.end - stays.start) / DAY).astype("float64", copy=False),
+        "open": stays.open, "initial": stays.initial},
+        copy=False)  # the columns share the stays' arrays; neither is ever changed in place
+    _BUILT.put(frame, stays)
+    return frame
 
 
 def initial_segments(transitions: pd.DataFrame, items: pd.DataFrame, mapping: pd.DataFrame,
@@ -263,28 +283,31 @@ def initial_segments(transitions: pd.DataFrame, items: pd.DataFrame, mapping: pd
 
     Only for items whose first transition names a ``from_status`` and whose ``created_at`` is
     known, not later than that transition and not after ``as_of``; the stay ends at the first
-    transition, or at ``as_of`` (``open``) when that comes later. ``initial`` is True.
+    transition, or at ``as_of`` (``open``) when that comes later. ``initial`` is True. The
+    first transition is the item's earliest with a ``to_status`` (ties: file order).
     """
-    first = _initial_from_history(_sorted_history(transitions), items, as_of)
-    return _frame(*(first[k] for k in _SEGMENT_ARRAYS), mapping)
+    history = history_index(transitions)
+    first = _initial_stays(history, items, _as_of_np(as_of))
+    return _frame(Stays(history, **first, attributes=_attributes(history.statuses, mapping)))
 
 
-_SEGMENT_ARRAYS = ("item_id", "status", "start", "end", "open", "initial")
+def _initial_stays(history: HistoryIndex, items: pd.DataFrame, limit: np.datetime64) -> dict[str, np.ndarray]:
+    """``initial_segments`` as arrays (the ``Stays`` fields) from the history index."""
+    moved = np.flatnonzero(history.row_to >= 0)  # the first move is the first with a target
+    codes = history.codes[moved]
+    first = moved[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else moved
+    codes, first_at = history.codes[first], history.row_at[first]
+    from_status = history.from_code[history.rows[first]]
+    once = ~items["item_id"].duplicated().to_numpy()  # an item's first row, as drop_duplicates keeps
+    item_rows = pd.Index(items["item_id"].to_numpy(dtype=object)[once]).get_indexer(history.ids[codes])
+    start = np.append(to_naive_utc(items["created_at"])[once], NAT)[item_rows]
+    keep = (from_status >= 0) & ~np.isnat(start) & (start <= first_at) & (start <= limit)
+    return {"code": codes[keep], "status": from_status[keep], "start": start[keep],
+            "end": np.minimum(first_at, limit)[keep], "open": first_at[keep] > limit,
+            "initial": np.ones(keep.sum(), bool)}
 
 
-def _initial_from_history(history: dict[str, np.ndarray], items: pd.DataFrame,
-                          as_of: pd.Timestamp) -> dict[str, np.ndarray]:
-    """``initial_segments`` as arrays (``_SEGMENT_ARRAYS`` and ``code``) from ``_sorted_history``."""
-    codes = history["code"]
-    first = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, bool)
-    ids, from_status, first_at = history["item_id"][first], history["from_status"][first], history["at"][first]
-    created = items.drop_duplicates("item_id").set_index("item_id")["created_at"]
-    start = to_naive_utc(created.reindex(pd.Index(ids, dtype=object)))
-    limit = _as_of_np(as_of)
-    keep = pd.notna(from_status) & ~np.isnat(start) & (start <= first_at) & (start <= limit)
-    end = np.minimum(first_at, limit)
-    return {"item_id": ids[keep], "status": from_status[keep], "start": start[keep], "end": end[keep],
-            "open": first_at[keep] > limit, "initial": np.ones(keep.sum(), bool), "code": codes[first][keep]}
+_FIELDS = ("code", "status", "start", "end", "open", "initial")
 
 
 def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.Timestamp,
@@ -306,23 +329,25 @@ def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.
     initial``, sorted by item, then start; empty (same columns) without transitions.
     """
     limit = _as_of_np(as_of)
-    history = _sorted_history(transitions)
-    upto = history["at"] <= limit
-    codes, at = history["code"][upto], history["at"][upto]
+    history = history_index(transitions)
+    attributes = _attributes(history.statuses, mapping)
+    kept = np.flatnonzero((history.row_to >= 0) & (history.row_at <= limit))
+    codes, at = history.codes[kept], history.row_at[kept]
     last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, bool)
     end = np.where(last, limit, np.r_[at[1:], limit] if len(at) else at).astype("datetime64[us]")
-    moves = {"item_id": history["item_id"][upto], "status": history["to_status"][upto], "start": at,
-             "end": end, "open": last, "initial": np.zeros(len(at), bool)}
+    moves = {"code": codes, "status": history.row_to[kept], "start": at, "end": end, "open": last,
+             "initial": np.zeros(len(at), bool)}
     first = None
     if items is not None and not items.empty and not transitions.empty:
-        first = _initial_from_history(history, items, as_of)
-    if first is None or not len(first["item_id"]):
-        return _frame(*(moves[k] for k in _SEGMENT_ARRAYS), mapping)
+        first = _initial_stays(history, items, limit)
+    if first is None or not len(first["code"]):
+        return _frame(Stays(history, **moves, attributes=attributes))
     # both parts are sorted by item (the same sorted-id codes) and an initial stay starts no
-    # later than its item's first move, so a stable sort by item puts each initial stay before
-    # its item's moves: the order a sort by item, start, then position gives
-    order = np.argsort(np.r_[first["code"], codes], kind="stable")
-    return _frame(*(np.concatenate([first[k], moves[k]])[order] for k in _SEGMENT_ARRAYS), mapping)
+    # later than its item's first move, so inserting each before its item's first move gives
+    # the order a sort by item, start, then position gives
+    before = np.searchsorted(codes, first["code"], side="left")
+    return _frame(Stays(history, **{k: np.insert(moves[k], before, first[k]) for k in _FIELDS},
+                        attributes=attributes))
 
 
 from .workflow_flow import flow_intervals  # noqa: E402  (re-exported: the public flow API)

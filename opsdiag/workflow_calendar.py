@@ -2,12 +2,15 @@
 
 Flow metrics measure every interval with one function, ``duration_days``, so cycle time,
 age and the active/queue/blocked split add up under either calendar (DESIGN §5).
-``by_item_then_time`` is the one ordering of status histories every workflow table uses.
+``by_item_then_time`` is the one ordering of status histories every workflow table uses;
+``history_index`` computes it, with the item and status codes, once per transitions frame.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
@@ -79,19 +82,157 @@ def duration_days(start, end, calendar: str = "calendar_days",
     end = to_naive_utc(end) if not isinstance(end, np.ndarray) else end
     if calendar == "working_days":
         return working_days_between(start, end, holidays)
-    return ((end - start) / DAY).astype("float64")
+    return ((end - start) / DAY).astype("float64", copy=False)
 
 
 def by_item_then_time(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The order that sorts rows by item code, then time, then position (``np.lexsort``).
 
-    Exports list each item's history oldest first, so a stable sort by item alone usually
-    leaves the times in order already; that is checked, and the full three-key sort is only
-    run when it does not hold. Same result either way.
+    Exports list each item's history oldest first, so a stable sort by item alone (of runs
+    of equal codes, ``_stable_order``) usually leaves the times in order already; that is
+    checked, and the full three-key sort is only run when it does not hold. Same result
+    either way.
     """
-    at = np.asarray(at).astype("int64")
-    order = np.argsort(codes, kind="stable")
+    at = np.asarray(at)
+    at = at.view("int64") if at.dtype.kind == "M" else at.astype("int64")
+    order = _stable_order(np.asarray(codes))
     sorted_at, sorted_codes = at[order], codes[order]
     if np.all((sorted_at[1:] >= sorted_at[:-1]) | (sorted_codes[1:] != sorted_codes[:-1])):
         return order
     return np.lexsort((np.arange(len(codes)), at, codes))
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal consecutive values starts."""
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+
+
+def _stable_order(codes: np.ndarray) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")``, sorting runs of equal codes instead of rows.
+
+    A history lists each item's transitions together, so there are ~10 times fewer runs than
+    rows; the runs are sorted stably and each is expanded to its rows in file order.
+    """
+    if len(codes) < 2:
+        return np.argsort(codes, kind="stable")
+    starts = _run_starts(codes)
+    run_order = np.argsort(codes[starts], kind="stable")
+    lengths = np.diff(np.r_[starts, len(codes)])[run_order]
+    # row k of the sorted runs is row (start of its run + k - rows before its run)
+    offsets = starts[run_order] - (np.cumsum(lengths) - lengths)
+    return np.repeat(offsets, lengths) + np.arange(len(codes))
+
+
+def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(values, sort=True)`` of an object array (codes, sorted uniques).
+
+    Quicker when equal values come in runs (item ids in a history): the first value of each
+    run is factorized, and text is sorted as numpy strings (the same code-point order as
+    Python's); anything else goes through ``pandas.factorize``.
+    """
+    try:
+        starts = _run_starts(values)
+        run_codes, uniques = pd.factorize(values[starts])
+        if pd.api.types.infer_dtype(uniques, skipna=False) not in ("string", "empty"):
+            raise TypeError("not only text")
+        order = np.argsort(uniques.astype(np.dtypes.StringDType()), kind="stable")
+    except (TypeError, ValueError, UnicodeError):  # pd.NA in a comparison, non-text, surrogates
+        return pd.factorize(values, sort=True)
+    rank = np.empty(len(order) + 1, dtype=np.intp)  # a value's position once sorted; -1 stays -1
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1
+    return np.repeat(rank[run_codes], np.diff(np.r_[starts, len(values)])), uniques[order]
+
+
+@dataclass(frozen=True, eq=False)
+class HistoryIndex:
+    """Integer codes and the time order of one transitions frame (see ``history_index``).
+
+    Attributes
+    ----------
+    ids : the distinct non-missing ``item_id`` values, sorted (object array); an item's code
+        is its position here.
+    statuses : the distinct non-missing ``from_status`` values in order of first appearance,
+        then the ``to_status`` values not among them (object array of ``str``).
+    from_statuses, to_statuses : positions in ``statuses`` of the distinct ``from_status`` /
+        ``to_status`` values, each in its own column's order of first appearance.
+    from_code, to_code : for every row (file order), the position of its ``from_status`` /
+        ``to_status`` in ``statuses``; -1 when missing.
+    at : every row's ``at`` as naive UTC ``datetime64[us]`` (file order; NaT kept).
+    rows : positions of the rows with an item and a time, sorted by item, time, then position.
+    codes, row_at, row_to : the item code, ``at`` and ``to_code`` of each of ``rows``.
+    """
+
+    ids: np.ndarray
+    statuses: np.ndarray
+    from_statuses: np.ndarray
+    to_statuses: np.ndarray
+    from_code: np.ndarray
+    to_code: np.ndarray
+    at: np.ndarray
+    rows: np.ndarray
+    codes: np.ndarray
+    row_at: np.ndarray
+    row_to: np.ndarray
+
+
+class FrameMemo:
+    """Values remembered per DataFrame, by identity, for as long as the frame is alive.
+
+    For tables derived once from a frame that is never changed in place (canonical tables,
+    status segments): the entry goes when the frame is garbage-collected.
+    """
+
+    def __init__(self):
+        self._entries: dict[int, tuple[weakref.ref, object]] = {}
+
+    def get(self, frame):
+        """The value remembered for this very frame, else None."""
+        entry = self._entries.get(id(frame))
+        return entry[1] if entry is not None and entry[0]() is frame else None
+
+    def put(self, frame, value) -> None:
+        """Remember ``value`` for ``frame`` until the frame is garbage-collected."""
+        key = id(frame)
+        self._entries[key] = (weakref.ref(frame, lambda _, key=key: self._entries.pop(key, None)), value)
+
+    def clear(self) -> None:
+        """Forget every frame (e.g. to time a computation from scratch)."""
+        self._entries.clear()
+
+
+# the mapping, segments, flow intervals and quality checks of one client all read the same
+# transitions frame: it is indexed once
+_INDEXED = FrameMemo()
+
+
+def history_index(transitions: pd.DataFrame) -> HistoryIndex:
+    """The ``HistoryIndex`` of a canonical transitions frame, computed once per frame.
+
+    Item ids are coded in sorted order (``sorted_codes``) and statuses by
+    first appearance, each column once; rows with an item and a time are ordered by
+    ``by_item_then_time``. The result is remembered while the frame is alive (by identity,
+    ``FrameMemo``), so the workflow tables and quality checks of one client share it; a frame
+    must not be changed in place after it is indexed.
+    """
+    index = _INDEXED.get(transitions)
+    if index is not None:
+        return index
+    item_code, ids = sorted_codes(transitions["item_id"].to_numpy(dtype=object))
+    from_code, from_values = pd.factorize(transitions["from_status"].astype("str").to_numpy(dtype=object))
+    to_code, to_values = pd.factorize(transitions["to_status"].astype("str").to_numpy(dtype=object))
+    statuses = pd.unique(np.concatenate([from_values, to_values]).astype(object))
+    to_statuses = pd.Index(statuses).get_indexer(to_values) if len(to_values) else np.zeros(0, np.intp)
+    to_code = np.append(to_statuses, -1)[to_code] if len(to_code) else to_code
+    at = to_naive_utc(transitions["at"])
+    rows = np.flatnonzero((item_code >= 0) & ~np.isnat(at))
+    rows = rows[by_item_then_time(item_code[rows], at[rows])]
+    index = HistoryIndex(ids=np.asarray(ids, dtype=object), statuses=np.asarray(statuses, dtype=object),
+                         from_statuses=np.arange(len(from_values)),
+                         to_statuses=np.asarray(to_statuses, dtype=np.intp), from_code=from_code,
+                         to_code=to_code, at=at, rows=rows, codes=item_code[rows], row_at=at[rows],
+                         row_to=to_code[rows])
+    _INDEXED.put(transitions, index)
+    return index

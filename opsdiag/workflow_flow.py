@@ -1,8 +1,8 @@
 """Per-item flow intervals: start, finish, cycle and lead time, age, time by kind, handoffs.
 
 ``flow_intervals`` (re-exported by ``opsdiag.workflow``) turns status segments into one row per
-work item following DESIGN §5. Every step is a vectorised pass over the segments sorted by
-item and start: no Python loop over items or transitions.
+work item following DESIGN §5. Every step is a vectorised pass over the segments grouped by
+item, each item's in order of start: no Python loop over items or transitions.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .workflow_calendar import by_item_then_time as _by_item_then_time, duration_days, to_naive_utc
+from .workflow_calendar import by_item_then_time as _by_item_then_time
+from .workflow_calendar import duration_days, history_index, to_naive_utc
 from .workflow_rules import OWNERS, normalize_category, type_key, type_keys
 
 PHASE_CODE = {"backlog": 0, "committed": 1, "done": 2, "canceled": 3}
@@ -28,17 +29,31 @@ FLOW_COLUMNS = ["item_id", "item_type", "team", "status", "phase", "created_at",
 def _codes(values: pd.Series, table: dict, default) -> np.ndarray:
     """``values`` mapped through ``table`` via their distinct values (fast on a million rows)."""
     codes, uniques = pd.factorize(values)
-    mapped = np.array([table.get(u, default) for u in uniques] + [default])
-    return mapped[codes]
+    return _lookup(uniques, table, default)[codes]
+
+
+def _lookup(values, table: dict, default) -> np.ndarray:
+    """``table[v]`` (else ``default``) for each of ``values``, plus ``default`` last (for code -1)."""
+    return np.array([table.get(u, default) for u in values] + [default])
 
 
 def _group_reduce(codes: np.ndarray, values: np.ndarray, mask: np.ndarray, n: int, how: str):
-    """Per-item min/max of ``values`` over rows where ``mask``; NaT/NaN/-1 for items without any."""
+    """Per-item min/max of ``values`` over rows where ``mask``; NaT/-1 for items without any.
+
+    Rows are grouped by item (each item's rows contiguous) with ``values`` ascending within
+    an item, so the min is the item's first such row and the max its last; NaT values are
+    skipped (as pandas does).
+    """
     is_time = np.issubdtype(values.dtype, np.datetime64)
     out = np.full(n, NAT if is_time else -1, dtype=values.dtype)
-    if mask.any():
-        reduced = getattr(pd.Series(values[mask]).groupby(codes[mask]), how)()
-        out[reduced.index.to_numpy()] = reduced.to_numpy()
+    rows = np.flatnonzero(mask)
+    if is_time:
+        rows = rows[~np.isnat(values[rows])]
+    if len(rows):
+        sub = codes[rows]
+        change = sub[1:] != sub[:-1]
+        edge = np.r_[True, change] if how == "min" else np.r_[change, True]
+        out[sub[edge]] = values[rows[edge]]
     return out
 
 
@@ -51,8 +66,17 @@ def _shift_within(values: np.ndarray, first: np.ndarray, fill) -> np.ndarray:
     return prev
 
 
-def _ffill_within(values: pd.Series, codes: np.ndarray) -> np.ndarray:
-    return values.groupby(codes).ffill().to_numpy()
+def _latest_within(flags: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """For each row, the position of the latest row up to it within its item where ``flags``,
+    else of the item's first row (rows grouped by item, ``first`` marking each item's first)."""
+    positions = np.arange(len(flags))
+    return np.maximum.accumulate(np.where(flags | first, positions, 0)) if len(flags) else positions
+
+
+def _ffill_within(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``values`` with each NaN replaced by the item's latest earlier non-NaN value, NaN when
+    none: ``groupby(item).ffill()`` for rows grouped by item."""
+    return values[_latest_within(~np.isnan(values), first)]
 
 
 def _included(types: pd.Series, workflow: config.Workflow) -> tuple[np.ndarray, np.ndarray]:
@@ -70,10 +94,19 @@ def _included(types: pd.Series, workflow: config.Workflow) -> tuple[np.ndarray, 
     return ok, np.where(ok, None, reason)
 
 
-def _from_history(base: pd.DataFrame, segments: pd.DataFrame, as_of: np.datetime64,
-                  workflow: config.Workflow) -> dict[str, np.ndarray]:
-    """Flow fields of every item computed from its status segments (see ``flow_intervals``)."""
-    n = len(base)
+_OWNER_CODE = {o: float(i) for i, o in enumerate(OWNERS) if o != "unknown"}  # unknown owner: NaN
+
+
+def _stays_from_frame(base: pd.DataFrame, segments: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The stays of ``segments`` whose item is in ``base``, as arrays grouped by item (each
+    item's stays contiguous), each item's in order of start, then position.
+
+    ``code`` is the item's row in ``base``, ``start``/``end`` naive UTC times. A stay's
+    attributes are looked up through its ``label``: ``phase[label]``/``kind[label]`` are
+    ``PHASE_CODE``/``KIND_CODE`` codes, ``owner[label]`` an ``OWNERS`` position (NaN when
+    unknown), ``order[label]`` a float, ``status_names[label]``/``phase_names[label]`` text.
+    Here a label is the stay's row in ``segments``.
+    """
     codes = pd.Index(base["item_id"]).get_indexer(segments["item_id"])
     kept = np.flatnonzero(codes >= 0)
     codes = codes[kept]
@@ -82,74 +115,132 @@ def _from_history(base: pd.DataFrame, segments: pd.DataFrame, as_of: np.datetime
     # positions in ``segments`` of the stays, by item then start: columns are taken as arrays
     # (only those needed), never the whole frame reordered
     take = kept[order]
-    codes, start = codes[order], start[order]
-    end = to_naive_utc(segments["end"])[take]
-    phase = _codes(segments["phase"], PHASE_CODE, 1).astype(np.int64)[take]
-    kind = _codes(segments["kind"], KIND_CODE, KIND_CODE["active"])[take]
-    rows = np.arange(len(take))
-    first = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, bool)
-    last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, bool)
-    prev_phase = _shift_within(phase, first, -1)
+    return {"code": codes[order], "start": start[order], "end": to_naive_utc(segments["end"])[take],
+            "label": take, "phase": _codes(segments["phase"], PHASE_CODE, 1).astype(np.int8),
+            "kind": _codes(segments["kind"], KIND_CODE, KIND_CODE["active"]).astype(np.int8),
+            "owner": _codes(segments["owner"], _OWNER_CODE, np.nan),
+            "order": segments["order"].to_numpy(dtype="float64"),
+            "status_names": segments["status"].to_numpy(dtype=object),
+            "phase_names": segments["phase"].to_numpy(dtype=object)}
+
+
+def _stays_from_arrays(base: pd.DataFrame, stays, item_rows: np.ndarray | None = None
+                       ) -> dict[str, np.ndarray]:
+    """``_stays_from_frame`` from the ``Stays`` a segments frame was built from, without
+    reading its text columns: a label is the stay's status (its position in
+    ``stays.history.statuses``), so attributes are looked up once per distinct status.
+
+    Those stays are already grouped by item and in order of start, then position, within
+    each item (``status_segments``); the items' order does not matter to ``_from_history``,
+    so they are not sorted again. ``item_rows`` (the row in ``base`` of each of
+    ``stays.history.ids``, -1 when absent) is looked up when not given.
+    """
+    history, attrs = stays.history, stays.attributes
+    if item_rows is None:
+        item_rows = pd.Index(base["item_id"]).get_indexer(pd.Index(history.ids, dtype=object))
+    codes = np.append(item_rows, -1)[stays.code]  # -1: not in base (also for an empty index)
+    start, end, status = stays.start, stays.end, stays.status
+    if not (codes >= 0).all():
+        kept = np.flatnonzero(codes >= 0)
+        codes, start, end, status = codes[kept], start[kept], end[kept], status[kept]
+    return {"code": codes, "start": start, "end": end, "label": status,
+            "phase": _lookup(attrs["phase"], PHASE_CODE, 1).astype(np.int8),
+            "kind": _lookup(attrs["kind"], KIND_CODE, KIND_CODE["active"]).astype(np.int8),
+            "owner": _lookup(attrs["owner"], _OWNER_CODE, np.nan),
+            "order": attrs["order"].astype("float64"),
+            "status_names": history.statuses, "phase_names": attrs["phase"]}
+
+
+def _from_history(base: pd.DataFrame, stays: dict[str, np.ndarray], as_of: np.datetime64,
+                  workflow: config.Workflow) -> dict[str, np.ndarray]:
+    """Flow fields of every item computed from its status stays (see ``_stays_from_frame``
+    and ``flow_intervals``): every pass works on runs of one item's stays in time order.
+
+    A million stays make each full-length array several megabytes, so attributes are small
+    integer codes, and values needed only on some stays (owner, order) are looked up there.
+    """
+    n = len(base)
+    codes, start, end, label = (stays[k] for k in ("code", "start", "end", "label"))
+    phase, kind = stays["phase"][label], stays["kind"][label]
+    new_item = codes[1:] != codes[:-1]
+    first = np.r_[True, new_item] if len(codes) else np.zeros(0, bool)
+    last = np.flatnonzero(np.r_[new_item, True]) if len(codes) else np.zeros(0, np.intp)
+    committed = phase == PHASE_CODE["committed"]
 
     out = {"status": np.full(n, None, dtype=object), "phase": np.full(n, None, dtype=object)}
-    out["status"][codes[last]] = segments["status"].to_numpy(dtype=object)[take[last]]
-    out["phase"][codes[last]] = segments["phase"].to_numpy(dtype=object)[take[last]]
-    phase_now = pd.Series(out["phase"]).map(PHASE_CODE).fillna(-1).to_numpy(dtype=np.int64)
+    out["status"][codes[last]] = stays["status_names"][label[last]]
+    out["phase"][codes[last]] = stays["phase_names"][label[last]]
+    phase_now = _codes(out["phase"], PHASE_CODE, -1).astype(np.int64)
 
     # completion / cancellation: the entry into the final run of done (canceled) statuses
+    phase_entered = first | np.r_[False, phase[1:] != phase[:-1]]  # the stay before is of another phase
     for name, code in (("completed_at", 2), ("canceled_at", 3)):
-        entry = (phase == code) & (prev_phase != code)
-        at = _group_reduce(codes, start, entry, n, "max")
+        at = _group_reduce(codes, start, phase_entered & (phase == code), n, "max")
         out[name] = np.where(phase_now == code, at, NAT)
 
     # start: first committed entry (else first done entry), after the last move back to backlog
     # when backward_moves is "restart"
-    reset = np.full(n, -1, dtype=np.int64)
+    eligible = True
     if workflow.backward_moves == "restart":
-        committed_or_done = pd.Series((phase == 1) | (phase == 2))
-        seen = committed_or_done.groupby(codes).cummax().to_numpy()
-        moved_back = (phase == 0) & _shift_within(seen, first, False)
-        reset = _group_reduce(codes, rows, moved_back, n, "max")
-    eligible = rows > reset[codes]
-    started = _group_reduce(codes, start, eligible & (phase == 1), n, "min")
-    first_done = _group_reduce(codes, start, eligible & (phase == 2), n, "min")
+        committed_or_done = committed | (phase == PHASE_CODE["done"])
+        seen = committed_or_done[_latest_within(committed_or_done, first)]  # either, so far
+        moved_back = (phase == PHASE_CODE["backlog"]) & _shift_within(seen, first, False)
+        rows = np.arange(len(codes))
+        eligible = rows > _group_reduce(codes, rows, moved_back, n, "max")[codes]
+    started = _group_reduce(codes, start, eligible & committed, n, "min")
+    first_done = _group_reduce(codes, start, eligible & (phase == PHASE_CODE["done"]), n, "min")
     out["started_at"] = np.where(np.isnat(started), first_done, started)
 
     span_end = np.where(phase_now == 2, out["completed_at"],
                         np.where(phase_now == 3, out["canceled_at"], as_of))
     span_start = out["started_at"]
     item_start, item_end = span_start[codes], span_end[codes]
-    lo = np.maximum(start, item_start)
-    hi = np.minimum(end, item_end)
-    valid = ~np.isnat(item_start) & (hi > lo)
-    lo, hi = np.where(valid, lo, item_start), np.where(valid, hi, item_start)
-    days = np.where(valid, duration_days(lo, hi, workflow.calendar, workflow.holidays), 0.0)
-    bucket = np.where(phase == 1, kind, KIND_CODE["queue"])
+    days = _days_in_span(start, end, item_start, item_end, workflow)
+    # one pass: the sum of each item's days by kind (each sum adds the same days in the same
+    # order); time in a backlog, done or canceled status inside the span is queue
+    key = codes * len(KIND_CODE)
+    key += np.where(committed, kind, KIND_CODE["queue"])
+    totals = np.bincount(key, weights=days, minlength=n * len(KIND_CODE)).reshape(n, len(KIND_CODE))
+    del key, days
     started_any = ~np.isnat(span_start)
     for name, code in KIND_CODE.items():
-        total = np.bincount(codes, weights=np.where(bucket == code, days, 0.0), minlength=n)
-        out[f"{name}_days"] = np.where(started_any, total, np.nan)
+        out[f"{name}_days"] = np.where(started_any, totals[:, code], np.nan)
 
     # handoffs: consecutive committed stays within the span whose known owners differ
-    in_span = ~np.isnat(item_start) & (start >= item_start) & (start <= item_end)
-    handing = in_span & (phase == 1)
-    owner_codes = _codes(segments["owner"], {o: float(i) for i, o in enumerate(OWNERS) if o != "unknown"},
-                         np.nan)[take][handing]
+    before_end = start <= item_end
+    handing = np.flatnonzero((start >= item_start) & before_end & committed)  # NaT compares False
     sub_codes = codes[handing]
-    carried = _ffill_within(pd.Series(owner_codes), sub_codes)
     sub_first = np.r_[True, sub_codes[1:] != sub_codes[:-1]] if len(sub_codes) else np.zeros(0, bool)
+    carried = _ffill_within(stays["owner"][label[handing]], sub_first)
     previous = _shift_within(carried, sub_first, np.nan)
     change = ~np.isnan(carried) & ~np.isnan(previous) & (carried != previous)
     out["handoffs"] = np.bincount(sub_codes[change], minlength=n).astype("int64")
 
-    # bounce-backs: a move into a committed status of lower order than the last non-blocked one
-    order_value = segments["order"].to_numpy(dtype="float64")[take]
-    not_blocked = pd.Series(np.where(kind == KIND_CODE["blocked"], np.nan, order_value))
-    carried_order = _ffill_within(not_blocked, codes)
-    prior_order = _shift_within(carried_order, first, np.nan)
-    bounce = in_span & (start > item_start) & (phase == 1) & (kind != KIND_CODE["blocked"]) & (order_value < prior_order)
-    out["bounce_backs"] = np.bincount(codes[bounce], minlength=n).astype("int64")
+    # bounce-backs: a move into a committed status of lower order than the last non-blocked
+    # stay before it (an order of NaN counts as no order, like a blocked stay)
+    order = stays["order"]
+    ordered = kind != KIND_CODE["blocked"]
+    if np.isnan(order).any():
+        ordered &= ~np.isnan(order[label])
+    latest = _latest_within(ordered, first)  # the item's latest ordered stay so far
+    moves = np.flatnonzero((start > item_start) & before_end & committed & ordered & ~first)
+    prior = latest[moves - 1]  # the item's last ordered stay before the move, if any
+    bounce = ordered[prior] & (order[label[moves]] < order[label[prior]])
+    out["bounce_backs"] = np.bincount(codes[moves[bounce]], minlength=n).astype("int64")
     return out
+
+
+def _days_in_span(start, end, item_start, item_end, workflow: config.Workflow) -> np.ndarray:
+    """The days of each stay inside its item's span [item_start, item_end] (0 outside it or
+    when the item never started), in ``workflow.calendar``."""
+    lo = np.maximum(start, item_start)
+    hi = np.minimum(end, item_end)
+    outside = ~(hi > lo)  # also for items never started (NaT compares False)
+    if workflow.calendar == "working_days":  # its day count wants no NaT or reversed interval
+        lo, hi = np.where(outside, item_start, lo), np.where(outside, item_start, hi)
+    days = duration_days(lo, hi, workflow.calendar, workflow.holidays)
+    days[outside] = 0.0
+    return days
 
 
 def _from_columns(base: pd.DataFrame, mapping: pd.DataFrame, as_of: np.datetime64) -> dict[str, np.ndarray]:
@@ -237,15 +328,20 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
     DataFrame with ``FLOW_COLUMNS``; timestamps ``datetime64[us, UTC]``; empty input gives an
     empty frame with these columns.
     """
-    from .workflow import _as_of_np, initial_segments, status_segments
+    from .workflow import _as_of_np, initial_segments, status_segments, stays_of
 
     workflow = workflow or config.Workflow()
     limit = _as_of_np(as_of)
+    index = history_index(transitions)
     base = items.drop_duplicates("item_id").reset_index(drop=True)
-    extra = pd.Index(transitions["item_id"].dropna().unique()).difference(pd.Index(base["item_id"]))
-    if len(extra):
-        only_moved = pd.DataFrame({"item_id": pd.Series(extra.sort_values(), dtype="str")})
+    # the row in base of each item with transitions (index.ids: distinct, sorted); the items
+    # seen only in transitions are added after the others, in id order
+    item_rows = pd.Index(base["item_id"]).get_indexer(pd.Index(index.ids, dtype=object))
+    extra = item_rows < 0
+    if extra.any():
+        only_moved = pd.DataFrame({"item_id": pd.Series(index.ids[extra], dtype="str")})
         only_moved = only_moved.reindex(columns=items.columns).astype(items.dtypes.to_dict())
+        item_rows[extra] = len(base) + np.arange(extra.sum())
         base = pd.concat([base, only_moved], ignore_index=True)
     n = len(base)
     if segments is None:
@@ -256,10 +352,23 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
             segments = pd.concat([extra_segments, segments.reindex(columns=extra_segments.columns)],
                                  ignore_index=True)
 
-    history = base["item_id"].isin(transitions["item_id"]).to_numpy(dtype=bool)
-    hist = _from_history(base, segments, limit, workflow)
-    cols = _from_columns(base, mapping, limit)
-    pick = {k: np.where(history, hist[k], cols[k]) for k in cols}
+    history = np.zeros(n, dtype=bool)
+    history[item_rows] = True
+    if base["item_id"].isna().any() and transitions["item_id"].isna().any():
+        history |= base["item_id"].isna().to_numpy(dtype=bool)  # as isin: a missing id matches one
+    built = stays_of(segments)
+    if built is None:
+        stays = _stays_from_frame(base, segments)
+    else:
+        stays = _stays_from_arrays(base, built, item_rows if built.history is index else None)
+    hist = _from_history(base, stays, limit, workflow)
+    # items without history take their own columns (each row on its own, so only those rows)
+    without = np.flatnonzero(~history)
+    cols = _from_columns(base.iloc[without], mapping, limit)
+    pick = {}
+    for k in cols:
+        pick[k] = hist[k].copy()
+        pick[k][without] = cols[k]
     for name in ("active_days", "queue_days", "blocked_days"):
         pick[name] = np.where(history, hist[name], np.nan)
     for name in ("handoffs", "bounce_backs"):

@@ -13,7 +13,7 @@ import pytest
 from opsdiag import config, workflow
 from opsdiag.ingest import read_folder
 from opsdiag.schema import Dataset, conform
-from opsdiag.workflow_calendar import working_days_between
+from opsdiag.workflow_calendar import history_index, sorted_codes, working_days_between
 from opsdiag.workflow_flow import FLOW_COLUMNS
 from opsdiag.workflow_rules import infer_status, inference_source
 
@@ -386,6 +386,54 @@ def test_flow_is_vectorised_on_many_transitions():
     spans = flow[["active_days", "queue_days", "blocked_days"]].sum(axis=1)
     finished = flow["cycle_time_days"].notna()
     assert np.allclose(spans[finished], flow.loc[finished, "cycle_time_days"])  # no double counting
+
+
+# --- the history index and segment arrays shared by the workflow tables -------------------------
+
+def test_sorted_codes_equal_a_sorted_factorize():
+    values = np.array(["B-2", "B-2", "A-10", None, "A-10", "A-9", "é", "B-2", np.nan], dtype=object)
+    codes, uniques = sorted_codes(values)
+    assert uniques.tolist() == ["A-10", "A-9", "B-2", "é"]
+    assert codes.tolist() == [2, 2, 0, -1, 0, 1, 3, 2, -1]
+    assert sorted_codes(np.array([3, 1, 3], dtype=object))[0].tolist() == [1, 0, 1]  # not text: pandas
+    assert sorted_codes(np.array([], dtype=object))[0].tolist() == []
+
+
+def test_history_index_is_computed_once_per_frame_and_orders_by_item_then_time():
+    moves = make_moves(("B", "2026-01-03", "To Do", "Done"), ("A", "2026-01-02", "Doing", "Done"),
+                       ("A", "2026-01-01", "To Do", "Doing"), ("B", "2026-01-03", "Done", "To Do"),
+                       ("A", None, "Doing", "Done"))
+    index = history_index(moves)
+    assert history_index(moves) is index and history_index(moves.copy()) is not index
+    assert index.ids.tolist() == ["A", "B"] and index.statuses.tolist() == ["To Do", "Doing", "Done"]
+    assert index.rows.tolist() == [2, 1, 0, 3]  # A by time, B's tie in file order, no time: left out
+    assert index.statuses[index.row_to].tolist() == ["Doing", "Done", "Done", "To Do"]
+
+
+@pytest.mark.parametrize("policy", ["keep_first_start", "restart"])
+def test_flow_from_segment_arrays_equals_flow_from_a_copy_of_the_segments(policy):
+    # flow_intervals reads the arrays a status_segments frame was built from; a copy of the
+    # frame goes through its text columns: same flow
+    items = make_items({"item_id": "A", "status": "Done", "created_at": T("2026-01-01")},
+                       {"item_id": "B", "status": "In Progress", "created_at": T("2026-01-01")})
+    moves = make_moves(
+        ("A", "2026-01-02", "To Do", "In Progress"), ("A", "2026-01-03", "In Progress", "Ready for QA"),
+        ("A", "2026-01-04", "Ready for QA", "In QA"), ("A", "2026-01-05", "In QA", "In Progress"),
+        ("A", "2026-01-06", "In Progress", "Backlog"), ("A", "2026-01-07", "Backlog", "In Progress"),
+        ("A", "2026-01-08", "In Progress", "Done"), ("C", "2026-01-02", "To Do", "In Progress"),
+        ("B", "2026-01-02", "To Do", "In Progress"), ("B", "2026-01-03", "In Progress", "Blocked"))
+    wf = config.Workflow(backward_moves=policy)
+    mapping = workflow.status_mapping(dataset(items, moves), wf)
+    segments = workflow.status_segments(moves, mapping, T("2026-01-31"), items=items)
+    flow = workflow.flow_intervals(items, moves, mapping, T("2026-01-31"), wf, segments=segments)
+    copied = workflow.flow_intervals(items, moves, mapping, T("2026-01-31"), wf, segments=segments.copy())
+    pd.testing.assert_frame_equal(flow, copied)
+    a = flow.set_index("item_id").loc["A"]
+    if policy == "keep_first_start":  # eng → qa → eng; In QA → In Progress is the bounce
+        assert (a["started_at"], a["handoffs"], a["bounce_backs"]) == (T("2026-01-02"), 2, 1)
+    else:  # restarted after Backlog: nothing before 01-07 counts
+        assert (a["started_at"], a["handoffs"], a["bounce_backs"]) == (T("2026-01-07"), 0, 0)
+    assert flow["item_id"].tolist() == ["A", "B", "C"]  # C is only in the transitions
 
 
 # --- real exports (read-only, skipped when absent) ---------------------------------------------
