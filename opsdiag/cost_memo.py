@@ -5,6 +5,11 @@ ranged assumption at each end: 15 evaluations of the same formulas on the same d
 is a pure function of the client's tables and of the assumption values it reads, so ``figure``
 records which values each run read and returns the earlier result when a new scenario agrees
 on all of them (the tornado moves one assumption at a time; most formulas never read it).
+
+A formula that must run again (it read the assumption that moved) is cheap: its data-only part
+(bounce-backs, waits, slipped releases, survey answers, with their detail and evidence) is kept
+by ``CostInputs.memo``, so a scenario only redoes the arithmetic with the assumption values —
+e.g. weeks of delay × cost_of_delay_per_week, or excess hours × each person's rate.
 """
 
 from __future__ import annotations

@@ -222,7 +222,7 @@ def diagnose(client) -> Diagnosis:
     ordered = assessed + [lv for lv in levers if not lv.assessed]
     diagnosis = Diagnosis(client.name, client.as_of_date.isoformat(), client.engagement.currency, ordered,
                           model, cost_mod.sensitivity(inputs, table))
-    diagnosis.signs = warning_signs(client, diagnosis)
+    diagnosis.signs = warning_signs(client, diagnosis, inputs.release_slippage())
     return diagnosis
 
 

@@ -75,18 +75,21 @@ def pm_chasing_updates(people: pd.DataFrame) -> Sign:
     share = len(over) / len(answered)
     return Sign("pm_chasing_updates", "red" if share >= 0.5 else "amber" if share > 0 else "green", share,
                 "share of PMs", "chasing + coordination hours > customer hours; red ≥ 50 % of PMs, amber > 0",
-                list(over["person"]),
+                over["person"].tolist(),
                 f"{len(over)} of {len(answered)} PMs: {chasing.mean():.1f} h/week chasing and coordinating vs "
                 f"{answered['hours_customer'].fillna(0).mean():.1f} h/week with customers on average")
 
 
-def releases_late(releases: pd.DataFrame, sprints: pd.DataFrame, field_changes: pd.DataFrame, as_of) -> Sign:
+def releases_late(releases: pd.DataFrame, sprints: pd.DataFrame, field_changes: pd.DataFrame, as_of,
+                  slippage: pd.DataFrame | None = None) -> Sign:
     """Share of due releases (planned by as_of) that shipped or are still open more than 7 days
     after plan: red ≥ 50 %, amber ≥ 20 %. Scope creep raises green to amber when at least 20 %
-    of the items that were in a sprint were added after it started."""
+    of the items that were in a sprint were added after it started. ``slippage`` is
+    ``metrics.delivery.release_slippage(releases, as_of)`` (with or without items) when already
+    computed."""
     from .metrics.delivery import release_slippage, scope_added_after_start
 
-    slip = release_slippage(releases, as_of)
+    slip = release_slippage(releases, as_of) if slippage is None else slippage
     due = slip[slip["planned_date"].notna() & (slip["planned_date"] <= as_of)]
     if due.empty:
         return _not_measured("releases_late", "releases with planned and released dates")
@@ -103,7 +106,7 @@ def releases_late(releases: pd.DataFrame, sprints: pd.DataFrame, field_changes: 
             if in_sprints and n_added / in_sprints >= 0.2 and status == "green":
                 status = "amber"
     return Sign("releases_late", status, share, "share of releases", "> 7 days late; red ≥ 50 %, amber ≥ 20 %",
-                list(late["release"]), detail)
+                late["release"].tolist(), detail)
 
 
 def feedback_scattered(feedback: pd.DataFrame, tools: pd.DataFrame, flow: pd.DataFrame, as_of) -> Sign:
@@ -114,7 +117,7 @@ def feedback_scattered(feedback: pd.DataFrame, tools: pd.DataFrame, flow: pd.Dat
 
     if feedback.empty:
         return _not_measured("feedback_scattered", "a feedback export (Zendesk, Intercom, Productboard, Canny)")
-    sources = set(feedback["source"].dropna().str.lower())
+    sources = set(feedback["source"].dropna().str.lower().tolist())
     if not tools.empty:
         sources |= set(tools.loc[tools["category"].fillna("").str.lower().str.contains("feedback"), "tool"].str.lower())
     funnel = feedback_funnel(feedback, flow, as_of).set_index("step")
@@ -124,27 +127,36 @@ def feedback_scattered(feedback: pd.DataFrame, tools: pd.DataFrame, flow: pd.Dat
     unlinked = feedback.loc[feedback["linked_item_ids"].map(len) == 0, "feedback_id"]
     return Sign("feedback_scattered", status, linked, "share linked to work",
                 "red: ≥ 3 intake tools or < 25 % linked; amber: ≥ 2 tools or < 50 % linked",
-                list(unlinked), f"{n} intake tools ({', '.join(sorted(sources))}); {linked:.0%} of feedback "
+                unlinked.tolist(), f"{n} intake tools ({', '.join(sorted(sources))}); {linked:.0%} of feedback "
                 "reaches a work item")
 
 
-def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.DataFrame, as_of) -> Sign:
+def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.DataFrame, as_of,
+                     slippage: pd.DataFrame | None = None) -> Sign:
     """Share of items announced in a shipped release (fix version) that were not done by the
-    release date — what go-to-market announced vs what engineering finished. red ≥ 20 %, amber ≥ 5 %."""
+    release date — what go-to-market announced vs what engineering finished. red ≥ 20 %, amber ≥ 5 %.
+    ``slippage`` is ``metrics.delivery.release_slippage(releases, as_of, work_items)`` when
+    already computed."""
     from .metrics.delivery import release_slippage
 
-    slip = release_slippage(releases, as_of, work_items)
+    slip = release_slippage(releases, as_of, work_items) if slippage is None else slippage
     shipped = slip[slip["released"] & (slip["items"] > 0)]
     if shipped.empty:
         return _not_measured("eng_gtm_disagree", "releases with dates and the items in each (fix versions)")
     members = shipped[["release", "released_date", "item_ids"]].explode("item_ids").rename(columns={"item_ids": "item_id"})
-    members = members.merge(flow[["item_id", "completed_at"]], on="item_id", how="left")
+    items = pd.Index(flow["item_id"])
+    if items.is_unique:  # one row per item (the flow): look the completions up, as a left merge would
+        found = items.get_indexer(members["item_id"])
+        members = members.reset_index(drop=True)
+        members["completed_at"] = flow["completed_at"].array.take(found, allow_fill=True)
+    else:
+        members = members.merge(flow[["item_id", "completed_at"]], on="item_id", how="left")
     missing = members[members["completed_at"].isna() | (members["completed_at"] > members["released_date"]
                                                        + pd.Timedelta(days=1))]
     share = len(missing) / len(members)
     return Sign("eng_gtm_disagree", _rag(share, 0.2, 0.05), share, "share of announced items",
                 "items in a shipped release but not done by its date; red ≥ 20 %, amber ≥ 5 %",
-                list(missing["item_id"].drop_duplicates()),
+                missing["item_id"].drop_duplicates().tolist(),
                 f"{len(missing)} of {len(members)} items announced in {len(shipped)} releases were not done on release day")
 
 
@@ -194,14 +206,22 @@ def political_prioritization(field_changes: pd.DataFrame, flow: pd.DataFrame, fe
                 "; ".join(parts))
 
 
-def warning_signs(client, diagnosis=None) -> list[Sign]:
-    """All six signs for a client, in the fixed order of ``SIGN_TITLES``."""
+def warning_signs(client, diagnosis=None, slippage: pd.DataFrame | None = None) -> list[Sign]:
+    """All six signs for a client, in the fixed order of ``SIGN_TITLES``.
+
+    ``slippage`` is ``metrics.delivery.release_slippage(releases, as_of, work_items)`` when
+    already computed (the cost model's, ``CostInputs.release_slippage``).
+    """
+    from .metrics.delivery import release_slippage
+
     d = client.dataset
+    if slippage is None:
+        slippage = release_slippage(d.releases, client.as_of, d.work_items)
     return [
         pm_chasing_updates(d.people),
-        releases_late(d.releases, d.sprints, d.field_changes, client.as_of),
+        releases_late(d.releases, d.sprints, d.field_changes, client.as_of, slippage),
         feedback_scattered(d.feedback, d.tools, client.flow, client.as_of),
-        eng_gtm_disagree(d.releases, client.flow, d.work_items, client.as_of),
+        eng_gtm_disagree(d.releases, client.flow, d.work_items, client.as_of, slippage),
         no_source_of_truth(d.tools),
         political_prioritization(d.field_changes, client.flow, d.feedback, client.as_of),
     ]

@@ -181,3 +181,18 @@ def test_canceled_work_counts_active_days_of_started_then_canceled_items():
     # 5 active days × 8 h = 40 h × 110 (engineering) = 4400; lever prioritization
     assert fig.hours_per_year == pytest.approx(40.0) and fig.cost_per_year == pytest.approx(4400.0)
     assert fig.lever == "prioritization" and fig.evidence == ("A",)
+
+
+def test_release_queue_days_sums_release_waits_between_start_and_completion():
+    segments = segment_frame([
+        ("A", "In Progress", "committed", "active", "engineering", 2, "2026-01-01", "2026-01-03"),
+        ("A", "Ready for Release", "committed", "queue", "release", 4, "2026-01-03", "2026-01-05"),
+        ("A", "Ready for Release", "committed", "queue", "release", 4, "2026-01-06", "2026-01-07"),
+        ("B", "Ready for Release", "committed", "queue", "release", 4, "2026-01-04", "2026-01-06"),
+        ("A", "Done", "done", "queue", "unknown", 5, "2026-01-09", "2026-06-30")])
+    done = pd.DataFrame({"item_id": ["A", "B", "C"], "started_at": [T("2026-01-01", tz="UTC")] * 3,
+                         "completed_at": [T("2026-01-09", tz="UTC"), T("2026-01-03", tz="UTC"),
+                                          T("2026-01-09", tz="UTC")]}, index=[10, 11, 12])
+    # A waited 2 + 1 days; B's wait started after its completion; C never waited
+    waits = cost.release_queue_days(segments, done)
+    assert waits.tolist() == [3.0, 0.0, 0.0] and waits.index.tolist() == [10, 11, 12]

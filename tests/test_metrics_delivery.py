@@ -176,3 +176,17 @@ def test_scope_added_after_start(sprints, items, changes):
     assert scope_added_after_start(empty_frame("sprints"), changes).empty
     none = scope_added_after_start(sprints, empty_frame("field_changes"))
     assert none["added"].tolist() == [0, 0]
+
+
+def test_release_items_the_same_whether_cells_are_all_tuples_or_not():
+    from opsdiag.metrics import release_items
+
+    items = pd.DataFrame({"item_id": ["A", "B", "C", "B"],
+                          "releases": [("1.1", "1.0"), ("1.0", None, "1.0"), (), ("1.1",)]})
+    out = release_items(items)
+    # releases sorted; an item listed twice (or twice in one cell) counts once, first seen first
+    assert out["release"].tolist() == ["1.0", "1.1"] and out["items"].tolist() == [2, 2]
+    assert out["item_ids"].tolist() == [("A", "B"), ("A", "B")]
+    # a cell that is a bare name (not a tuple) is one release, as pandas' explode reads it
+    mixed = release_items(items.assign(releases=[("1.1", "1.0"), ("1.0", None, "1.0"), (), "1.1"]))
+    pd.testing.assert_frame_equal(mixed, out)

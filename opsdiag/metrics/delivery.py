@@ -10,6 +10,7 @@ cannot be told apart from two names (Jira's own changelog has the same ambiguity
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,11 +33,36 @@ def release_items(items: pd.DataFrame | None) -> pd.DataFrame:
     """Items per release from ``work_items.releases`` (fix versions): release, items, item_ids."""
     if items is None or items.empty or "releases" not in items.columns:
         return _empty(["release", "items", "item_ids"], {"items": "int64", "item_ids": "object"})
-    pairs = items[["item_id", "releases"]].explode("releases").dropna(subset=["releases"])
-    grouped = pairs.groupby("releases")["item_id"].agg(ids)
-    out = pd.DataFrame({"release": grouped.index.astype("str"), "item_ids": grouped.to_numpy()})
+    pairs = _tuple_pairs(items["releases"])
+    if pairs is None or not len(pairs[1]):  # not all tuples, or no release at all: let pandas explode
+        pairs = items[["item_id", "releases"]].explode("releases").dropna(subset=["releases"])
+        grouped = pairs.groupby("releases")["item_id"].agg(ids)
+        out = pd.DataFrame({"release": grouped.index.astype("str"), "item_ids": grouped.to_numpy()})
+    else:
+        rows, names = pairs
+        codes, releases = pd.factorize(names, sort=True)  # groupby's order: releases sorted
+        order = np.argsort(codes, kind="stable")  # each release's items in item order
+        members = items["item_id"].to_numpy(dtype=object)[rows[order]].tolist()
+        bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(releases)))].tolist()
+        item_ids = np.empty(len(releases), dtype=object)
+        item_ids[:] = [ids(members[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        out = pd.DataFrame({"release": pd.Index(releases).astype("str"), "item_ids": item_ids})
     out["items"] = out["item_ids"].map(len).astype("int64")
     return out[["release", "items", "item_ids"]]
+
+
+def _tuple_pairs(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(row, element)`` pairs of a column of tuples (or lists), as ``explode`` and ``dropna``
+    give them: rows by position, missing elements left out. None when some cell is not a tuple
+    or list (``explode`` keeps such a cell whole)."""
+    cells = values.to_numpy(dtype=object)
+    if not set(map(type, cells)) <= {tuple, list}:
+        return None
+    lengths = np.fromiter(map(len, cells), dtype="int64", count=len(cells))
+    names = np.fromiter(itertools.chain.from_iterable(cells), dtype=object, count=int(lengths.sum()))
+    rows = np.repeat(np.arange(len(cells)), lengths)
+    present = ~pd.isna(names)
+    return rows[present], names[present]
 
 
 def release_slippage(releases: pd.DataFrame, as_of, items: pd.DataFrame | None = None) -> pd.DataFrame:

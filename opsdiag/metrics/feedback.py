@@ -50,11 +50,18 @@ def to_utc(as_of) -> pd.Timestamp:
 
 
 def _ids(values) -> tuple[str, ...]:
-    return tuple(str(v) for v in values)
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.tolist()  # iterating a pandas string array is slow: convert once
+    return tuple(map(str, values))
 
 
 def _lower(series: pd.Series) -> pd.Series:
-    return series.fillna("").astype("str").str.strip().str.lower()
+    """Stripped, lower-cased text ("" for missing): string methods run once per distinct value."""
+    text = series.fillna("").astype("str")
+    if text.empty:
+        return text.str.strip().str.lower()
+    codes, distinct = pd.factorize(text)
+    return pd.Series(distinct.str.strip().str.lower().take(codes), index=series.index, name=series.name)
 
 
 def _received(feedback: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -114,12 +121,14 @@ def feedback_funnel(feedback: pd.DataFrame, flow: pd.DataFrame, as_of) -> pd.Dat
     received = len(fb)
     created = fb.set_index("feedback_id")["created_at"]
 
-    items = flow[["item_id", "created_at", "completed_at"]]
-    items = items[items["created_at"].isna() | (items["created_at"] <= as_of)]
     links = (fb[["feedback_id", "created_at", "linked_item_ids"]].explode("linked_item_ids")
              .rename(columns={"linked_item_ids": "item_id", "created_at": "feedback_created_at"})
-             .dropna(subset=["item_id"])
-             .merge(items, on="item_id", how="inner"))
+             .dropna(subset=["item_id"]))
+    # only the linked items' rows: merging with every item of the flow hashes every id
+    item_created = flow["created_at"]
+    items = flow.loc[(item_created.isna() | (item_created <= as_of)) & flow["item_id"].isin(links["item_id"]),
+                     ["item_id", "created_at", "completed_at"]]
+    links = links.merge(items, on="item_id", how="inner")
     links["linked_at"] = links["created_at"].where(links["created_at"] > links["feedback_created_at"],
                                                    links["feedback_created_at"])
     links["shipped_at"] = links["completed_at"].where(links["completed_at"] <= as_of)

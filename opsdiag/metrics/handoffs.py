@@ -12,17 +12,52 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .flow import _select, completed, ids, included, time_dtype
+from .flow import completed, ids, included, time_dtype
 
 WAIT_COLUMNS = ["item_id", "from_owner", "to_owner", "from_status", "to_status", "at", "received_at",
                 "wait_days"]
 
 
 def _ordered(segments: pd.DataFrame, item_ids=None) -> pd.DataFrame:
-    seg = _select(segments, item_ids)
-    if _sorted_by_item_and_start(seg):  # ``status_segments`` output already is: skip a 1M-row sort
-        return seg.reset_index(drop=True)
-    return seg.sort_values(["item_id", "start"], kind="stable").reset_index(drop=True)
+    positions = _ordered_positions(segments, item_ids)
+    if positions is None:
+        return segments.reset_index(drop=True)
+    return segments.iloc[positions].reset_index(drop=True)
+
+
+def _ordered_positions(segments: pd.DataFrame, item_ids=None) -> np.ndarray | None:
+    """Row positions of the stays of ``item_ids`` (every item when None), by ``item_id``, then
+    ``start`` (stable); None when that is every row in its own order."""
+    return _item_order(segments, item_ids)[0]
+
+
+def _item_order(segments: pd.DataFrame, item_ids=None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(positions, runs)``: the rows ``_ordered_positions`` gives and, when ``segments`` already
+    runs by item then start, each row's run number (equal numbers = same item), else None.
+
+    Works on runs of one item: membership is tested once per run rather than per stay, and
+    ``status_segments`` output, already in this order, skips the sort (any subset of rows in
+    order is in order too).
+    """
+    if item_ids is None and len(segments) < 2:
+        return None, np.zeros(len(segments), dtype="int64")
+    item = segments["item_id"]
+    ids = item.to_numpy(dtype=object)
+    run_starts = _run_starts(ids)
+    if item_ids is None:
+        positions = None
+    else:
+        if not isinstance(item_ids, (pd.Series, pd.Index, np.ndarray)):
+            item_ids = list(item_ids)  # (a Series is matched as is: listing a million ids is slow)
+        chosen = item.iloc[run_starts].isin(item_ids).to_numpy()
+        positions = np.flatnonzero(np.repeat(chosen, np.diff(np.r_[run_starts, len(ids)])))
+    if _runs_in_order(ids, segments["start"], run_starts):
+        runs = np.zeros(len(ids), dtype="int64")
+        runs[run_starts[1:]] = 1
+        return positions, np.cumsum(runs)
+    rows = np.arange(len(ids)) if positions is None else positions
+    keys = segments[["item_id", "start"]].iloc[rows].reset_index(drop=True)
+    return rows[keys.sort_values(["item_id", "start"], kind="stable").index.to_numpy()], None
 
 
 def _sorted_by_item_and_start(seg: pd.DataFrame) -> bool:
@@ -30,13 +65,29 @@ def _sorted_by_item_and_start(seg: pd.DataFrame) -> bool:
     if len(seg) < 2:
         return True
     ids = seg["item_id"].to_numpy(dtype=object)
-    start = seg["start"]
-    if pd.isna(ids).any() or start.isna().any() or not isinstance(start.dtype, pd.DatetimeTZDtype):
+    return _runs_in_order(ids, seg["start"], _run_starts(ids))
+
+
+def _run_starts(ids: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal consecutive ids starts (NaN ids are runs of one)."""
+    if not len(ids):
+        return np.zeros(0, dtype="int64")
+    return np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+
+
+def _runs_in_order(ids: np.ndarray, start: pd.Series, run_starts: np.ndarray) -> bool:
+    """``_sorted_by_item_and_start`` given the positions where a new item id starts a run."""
+    if len(ids) < 2:
+        return True
+    # a missing id is never equal to its neighbours, so it starts a run: checking run starts is enough
+    if pd.isna(ids[run_starts]).any() or start.isna().any() or not isinstance(start.dtype, pd.DatetimeTZDtype):
         return False
-    at = start.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("int64")
-    try:
-        same = ids[1:] == ids[:-1]
-        return bool(np.all(np.where(same, at[1:] >= at[:-1], ids[1:] > ids[:-1])))
+    step = np.diff(start.array.asi8)  # instants as integers since the epoch (UTC)
+    step[run_starts[1:] - 1] = 0  # a new item may start earlier than the last stay of the one before
+    if (step < 0).any():
+        return False
+    try:  # each run's id above the one before: every item in one run, in id order
+        return bool(np.all(ids[run_starts[1:]] > ids[run_starts[:-1]]))
     except TypeError:  # ids of mixed types: let the sort decide
         return False
 
@@ -140,32 +191,39 @@ def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
     """
     columns = ["item_id", "at", "from_status", "to_status", "from_kind", "days_in_bounced_step"]
     dtypes = {"at": time_dtype(), "days_in_bounced_step": "float64"}
-    seg = _ordered(segments, item_ids)
-    if seg.empty:
+    positions, runs = _item_order(segments, item_ids)
+    rows = np.arange(len(segments)) if positions is None else positions
+    if not len(rows):
         return _empty(columns, dtypes)
-    # positions of the non-blocked stays; ``_ordered`` keeps each item's stays together, so the
-    # stay before one (within the item) is the previous position when the item is the same
-    kept = np.flatnonzero(seg["kind"].ne("blocked").to_numpy())
-    ids = seg["item_id"].to_numpy(dtype=object)[kept]
-    order = pd.to_numeric(seg["order"], errors="coerce").to_numpy(dtype="float64")[kept]
+    # the non-blocked stays, as row numbers of ``segments`` in item-then-start order, so the stay
+    # before one (within the item) is the previous row number when the item is the same; object
+    # arrays compare a million Python strings several times quicker than pandas' string methods
+    unblocked = segments["kind"].to_numpy(dtype=object) != "blocked"
+    kept = np.flatnonzero(unblocked) if positions is None else rows[unblocked[rows]]
     same_item = np.zeros(len(kept), dtype=bool)
-    same_item[1:] = ids[1:] == ids[:-1]
+    if runs is not None:  # rows in order: one run per item
+        item_of = runs[kept]
+    else:
+        item_of = segments["item_id"].to_numpy(dtype=object)[kept]
+    same_item[1:] = item_of[1:] == item_of[:-1]
+    order = pd.to_numeric(segments["order"], errors="coerce").to_numpy(dtype="float64")[kept]
     prior_order = np.full(len(kept), np.nan)
     prior_order[1:] = order[:-1]
     prior_order[~same_item] = np.nan
-    committed = seg["phase"].eq("committed").to_numpy()[kept]
-    with np.errstate(invalid="ignore"):
-        bounced = np.flatnonzero(committed & ~np.isnan(prior_order) & (order < prior_order))
+    with np.errstate(invalid="ignore"):  # (NaN orders compare False: no bounce)
+        lower = np.flatnonzero(order < prior_order)
+    # of the moves down, those into a committed status (one string comparison per move, not per stay)
+    bounced = lower[segments["phase"].to_numpy(dtype=object)[kept[lower]] == "committed"]
     now, before = kept[bounced], kept[bounced - 1]
 
     def pick(column: str, positions: np.ndarray) -> pd.Series:
-        return seg[column].iloc[positions].reset_index(drop=True)
+        return pd.Series(segments[column].array.take(positions))
 
     before_kind = pick("kind", before)
     out = pd.DataFrame({"item_id": pick("item_id", now), "at": pick("start", now),
                         "from_status": pick("status", before), "to_status": pick("status", now),
                         "from_kind": before_kind,
-                        "days_in_bounced_step": np.where(before_kind.eq("active"),
+                        "days_in_bounced_step": np.where(before_kind.to_numpy(dtype=object) == "active",
                                                          pd.to_numeric(pick("days", before), errors="coerce"), 0.0)})
     return out.astype(dtypes).reset_index(drop=True) if len(out) else _empty(columns, dtypes)
 

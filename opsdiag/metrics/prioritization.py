@@ -229,14 +229,16 @@ def evidence_share(flow: pd.DataFrame, feedback: pd.DataFrame) -> EvidenceShare:
     (NaN when nothing was completed, or when there is no feedback at all: not assessed rather
     than 0). Every feedback counts, whenever it was received.
     """
-    done = _included(flow)
-    done = done[done["phase"].eq("done")]
+    done = flow["phase"].to_numpy(dtype=object) == "done"
+    if "included" in flow.columns:
+        done &= flow["included"].fillna(False).astype(bool).to_numpy()
+    done = flow.loc[done, "item_id"]  # (only the column needed: copying every column of the flow is slow)
     linked = set(feedback["linked_item_ids"].explode().dropna().astype("str"))
-    has = done["item_id"].astype("str").isin(linked)
+    has = done.astype("str").isin(linked)
     share = _share(int(has.sum()), len(done)) if len(feedback) else float("nan")
     return EvidenceShare(completed=len(done), with_evidence=int(has.sum()), share=share,
-                         ids_with=_ids(sorted(done.loc[has, "item_id"])),
-                         ids_without=_ids(sorted(done.loc[~has, "item_id"])))
+                         ids_with=_ids(sorted(done[has].tolist())),
+                         ids_without=_ids(sorted(done[~has].tolist())))
 
 
 # --- scoring helpers -------------------------------------------------------------------------
