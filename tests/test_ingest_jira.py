@@ -454,6 +454,36 @@ def test_repeated_pages_are_merged_without_doubling(tmp_path):
     assert len(dataset.field_changes) == 4 and len(dataset.releases) == 2 and len(dataset.sprints) == 1
 
 
+def test_pages_read_together_keep_their_own_rows_findings_and_errors(tmp_path):
+    truncated = json.loads(json.dumps(JENKINS_LIKE))
+    truncated["key"], truncated["changelog"]["total"] = "JENKINS-2", 40
+    broken = json.loads(json.dumps(JENKINS_LIKE))
+    broken["key"] = "JENKINS-3"
+    broken["changelog"]["histories"][0]["created"] = "2018-13-45T10:00:00.000+0000"
+    for number, issue in enumerate([JENKINS_LIKE, truncated, broken], start=1):
+        write(tmp_path, f"jira_search_{number:04d}.json", json.dumps(search_page([issue])), newline="\n")
+    dataset = read_folder(tmp_path)
+    assert [(f.path, f.tables["transitions"], f.tables["work_items"]) for f in dataset.files] == [
+        ("jira_search_0001.json", 2, 1), ("jira_search_0002.json", 2, 1)]
+    assert [(u.path, u.error) for u in dataset.unrecognized] == [("jira_search_0003.json", True)]
+    assert "row" not in dataset.unrecognized[0].reason and "JENKINS-3" in dataset.unrecognized[0].reason
+    assert [(q.check, q.path, q.examples) for q in dataset.quality if q.check == "changelog_truncated"] == [
+        ("changelog_truncated", str(tmp_path / "jira_search_0002.json"), ["JENKINS-2"])]
+    assert sorted(dataset.work_items["item_id"]) == ["JENKINS-1", "JENKINS-2"]
+
+
+def test_naive_rest_times_are_local_per_page_unless_the_page_has_offsets():
+    from opsdiag.ingest.dates import parse_page_dates
+    contexts = [ReadContext(timezone="Europe/Madrid", path=f"p{i}.json") for i in range(2)]
+    values = pd.Series(["2024-07-01T10:00:00", "2024-07-01T10:00:00", "2024-07-01T12:00:00.000+0200"])
+    failed = {}
+    got = parse_page_dates(values, pd.Series([0, 1, 1]).to_numpy(), contexts, failed, column="created")
+    # page 0 holds only naive times (Madrid, UTC+2 in July); page 1 mixes them with an offset,
+    # and pandas then reads its naive values in UTC, as parsing that page alone does
+    assert got.tolist() == [ts("2024-07-01 08:00"), ts("2024-07-01 10:00"), ts("2024-07-01 10:00")]
+    assert failed == {} and not contexts[0].findings and not contexts[1].findings
+
+
 def test_page_kind_rejects_other_json():
     assert page_kind([{"number": 1, "title": "gh"}]) is None
     assert page_kind({"cards": [], "lists": []}) is None

@@ -56,6 +56,18 @@ def test_duplicated_matches_pandas_with_missing_keys():
     assert _duplicated(frame, keys).tolist() == frame.duplicated(keys).tolist()
 
 
+def test_duplicated_settles_rows_with_a_time_of_their_own_first():
+    # rows 1, 3 and 4 have times no other row has: only rows 0, 2, 5, 6 are compared on every key
+    frame = pd.DataFrame({"item_id": pd.Series(["A", "A", "B", "A", "C", "A", "B"], dtype="str"),
+                          "at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01", "2024-01-03",
+                                                "2024-01-04", "2024-01-01", "2024-01-01"], utc=True),
+                          "to_status": pd.Series(["Done", "Done", "QA", "Done", "x", "Done", "QA"], dtype="str")})
+    keys = ["item_id", "at", "to_status"]
+    assert _duplicated(frame, keys).tolist() == [False, False, False, False, False, True, True]
+    assert _duplicated(frame, keys).tolist() == frame.duplicated(keys).tolist()
+    assert _duplicated(frame, ["item_id", "to_status"]).tolist() == [False, True, False, True, False, True, True]
+
+
 def test_frames_of_one_shape_are_conformed_together_as_one_by_one():
     first = pd.DataFrame({"item_id": [" A-1 ", "A-2"], "at": ["2024-01-01T10:00:00Z", "2024-01-02T10:00:00Z"],
                           "to_status": ["Done ", ""]})

@@ -124,21 +124,38 @@ def _read_probe(probe: Probe, timezone: str, conformed: bool = True):
     With ``conformed=False`` the importer's frames are returned as they are (``read_folder``
     conforms them in runs, see ``_conform_runs``).
     """
-    path = probe.path
     fmt = detect(probe)
     if fmt is None:
         return None, {}, []
-    ctx = ReadContext(timezone=timezone, path=str(path))
+    return _read_as(fmt, probe, timezone, conformed)
+
+
+def _read_as(fmt: Format, probe: Probe, timezone: str, conformed: bool = True):
+    """``_read_probe`` once the format is known: ``(format, {table: frame}, findings)``."""
+    ctx = ReadContext(timezone=timezone, path=str(probe.path))
     try:
         tables = fmt.read(probe, ctx)
-    except InputFormatError:
-        raise
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise InputFormatError(path, f"could not be read as {fmt.description or fmt.name}: "
-                               f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:
+        error = _read_error(fmt, probe.path, exc)
+        if error is exc:
+            raise
+        raise error from None
     if conformed:
         tables = {name: conform(name, frame) for name, frame in tables.items()}
     return fmt, tables, ctx.findings
+
+
+def _read_error(fmt: Format, path: Path, exc: Exception) -> Exception:
+    """The error to report for a file whose import raised ``exc``.
+
+    An ``InputFormatError`` as it is; the errors a malformed value causes (ValueError, KeyError…)
+    as an ``InputFormatError`` naming the file and format; anything else is ``exc`` (a bug, raised).
+    """
+    if isinstance(exc, (ValueError, KeyError, TypeError, IndexError, AttributeError)) \
+            and not isinstance(exc, InputFormatError):
+        return InputFormatError(path, f"could not be read as {fmt.description or fmt.name}: "
+                                f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None) -> Dataset:
@@ -182,24 +199,60 @@ def _gc_paused():
 
 def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
                 read: dict[str, list[tuple[str, bool, pd.DataFrame]]]) -> None:
-    """Read each file into ``read`` (unconformed frames per table) and ``dataset`` (files, findings)."""
+    """Read each file into ``read`` (unconformed frames per table) and ``dataset`` (files, findings).
+
+    Consecutive files of a format with a ``batch_reader`` (Jira REST pages) are read as one run:
+    the reader flattens each page as it comes and builds the tables once for the run, and every
+    file still gets its own frames, row counts, findings, error and place in file order.
+    """
+    run = None  # (format, reader, [(rel, path, context, sha256)]) of the files read together
     for path in files:
         rel = str(path.relative_to(data_dir))
         probe = Probe(path)
-        try:
-            fmt, tables, findings = _read_probe(probe, timezone, conformed=False)
-        except InputFormatError as exc:
-            dataset.unrecognized.append(Unrecognized(rel, str(exc), error=True))
+        digest = hashlib.sha256(probe.raw).hexdigest()
+        fmt = detect(probe)
+        if run is not None and fmt is not run[0]:
+            _finish_run(run, dataset, read)
+            run = None
+        if fmt is not None and hasattr(fmt, "batch_reader"):
+            run = run or (fmt, fmt.batch_reader(), [])
+            ctx = ReadContext(timezone=timezone, path=str(path))
+            run[1].add(probe, ctx)  # the page's parsed JSON is dropped with the probe
+            run[2].append((rel, path, ctx, digest))
             continue
         if fmt is None:
             dataset.unrecognized.append(Unrecognized(rel, why_unrecognized(probe)))
             continue
-        has_history = len(tables.get("transitions", ())) > 0
-        for name, frame in tables.items():
-            read[name].append((rel, has_history, frame))
-        dataset.quality.extend(findings)
-        dataset.files.append(SourceFile(rel, fmt.name, {k: len(v) for k, v in tables.items()},
-                                        hashlib.sha256(probe.raw).hexdigest()))
+        try:
+            _, tables, findings = _read_as(fmt, probe, timezone, conformed=False)
+        except InputFormatError as exc:
+            dataset.unrecognized.append(Unrecognized(rel, str(exc), error=True))
+            continue
+        _keep(rel, fmt, tables, findings, digest, dataset, read)
+    if run is not None:
+        _finish_run(run, dataset, read)
+
+
+def _finish_run(run, dataset: Dataset, read: dict[str, list[tuple[str, bool, pd.DataFrame]]]) -> None:
+    """Record a run of files read together, file by file, as ``_read_files`` records one file."""
+    fmt, reader, members = run
+    for (rel, path, ctx, digest), result in zip(members, reader.finish()):
+        if isinstance(result, Exception):
+            error = _read_error(fmt, path, result)
+            if not isinstance(error, InputFormatError):
+                raise error
+            dataset.unrecognized.append(Unrecognized(rel, str(error), error=True))
+            continue
+        _keep(rel, fmt, result, ctx.findings, digest, dataset, read)
+
+
+def _keep(rel: str, fmt: Format, tables: dict[str, pd.DataFrame], findings: list, digest: str,
+          dataset: Dataset, read: dict[str, list[tuple[str, bool, pd.DataFrame]]]) -> None:
+    has_history = len(tables.get("transitions", ())) > 0
+    for name, frame in tables.items():
+        read[name].append((rel, has_history, frame))
+    dataset.quality.extend(findings)
+    dataset.files.append(SourceFile(rel, fmt.name, {k: len(v) for k, v in tables.items()}, digest))
 
 
 def _conform_runs(table: str, entries: list[tuple[str, bool, pd.DataFrame]]) -> list[pd.DataFrame]:
@@ -253,7 +306,8 @@ def _merge(table: str, frames: list[pd.DataFrame], dataset: Dataset) -> pd.DataF
         # one entity (a release, a sprint, a person) from several files: the most complete row
         # wins and the others fill its empty fields (a releases.csv with planned and released
         # dates is not overridden by a fix version that carries one date)
-        filled = merged.notna().sum(axis=1) - merged.map(lambda v: v == ()).sum(axis=1)
+        lists = [c for c, kind in TABLES[table].items() if kind == "list"]  # () is an empty field
+        filled = merged.notna().sum(axis=1) - merged[lists].map(lambda v: v == ()).sum(axis=1)
         merged = merged.assign(_filled=filled).sort_values("_filled", ascending=False, kind="stable")
         return _first_per_key(table, merged.drop(columns="_filled"), keys)
     items = pd.concat(frames, ignore_index=True)
@@ -277,8 +331,23 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
 
     Each key column is factorized once (text through its object array, quicker than pandas'
     string array) and the codes combined into one integer per row; falls back to pandas when
-    the combination would not fit in 63 bits.
+    the combination would not fit in 63 bits. With several keys, only the rows whose timestamp
+    (or first key) occurs more than once can be duplicates: the others are settled by that one
+    cheap column first (a million status changes share few exact times).
     """
+    if len(keys) > 1 and len(frame):
+        first = next((k for k in keys if pd.api.types.is_datetime64_any_dtype(frame[k].dtype)), keys[0])
+        column = frame[first]
+        if pd.api.types.is_datetime64_any_dtype(column.dtype):  # NaT is one int64 value: missing equals missing
+            values = column.array.asi8
+        else:
+            values = pd.factorize(column.to_numpy(dtype=object) if column.dtype == "str" else column)[0]
+        shared = pd.Series(values).duplicated(keep=False).to_numpy()
+        if not shared.all():  # a duplicate row and its first occurrence share every key
+            out = np.zeros(len(frame), dtype=bool)
+            rows = np.flatnonzero(shared)
+            out[rows] = _duplicated(frame.iloc[rows], [k for k in keys if k != first] + [first])
+            return out
     combined = np.zeros(len(frame), dtype=np.int64)
     span = 1
     for key in keys:

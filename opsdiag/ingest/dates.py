@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError
+from ..schema import strip_text
 from .base import RawTable, ReadContext, localize
 
 # Month names of the Spanish (and Portuguese) UI, full and abbreviated, to English abbreviations.
@@ -164,6 +166,88 @@ def _iso_at_once(text: pd.Series, ctx: ReadContext, column: str) -> pd.Series | 
     if got is None or got.isna().any():
         return None
     ctx.findings.extend(aside.findings)
+    return got
+
+
+# An explicit UTC offset after a time of day (``10:00:00.000+0000``, ``10:00Z``): such a value
+# is read with its offset whatever the engagement timezone. Stricter than ISO 8601 on purpose:
+# a value it misses is only read by the slower per-page path.
+_OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d*)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$")
+
+
+def parse_page_dates(values: pd.Series, pages: np.ndarray, contexts: list[ReadContext], failed: dict,
+                     *, column: str, items: pd.Series | None = None) -> pd.Series:
+    """``parse_dates(..., formats=(), numeric=False)`` of many pages' values in one pass.
+
+    Row ``i`` belongs to page ``pages[i]``, whose findings go to ``contexts[pages[i]]``. The
+    result is what parsing each page's rows alone gives: REST timestamps are ISO 8601, so
+    every value is parsed at once (offsets kept, naive values in the engagement timezone);
+    a page with a value that is not ISO 8601, or a naive local time in a DST change, is parsed
+    again alone by ``parse_dates`` (the same findings and errors). A page whose values raise
+    ``InputFormatError`` is recorded in ``failed`` (``{page: error}``, the first error kept)
+    and its rows are missing. Returns ``datetime64[us, UTC]`` on ``values``' index.
+    """
+    timezone = contexts[0].timezone if contexts else "UTC"
+    text = strip_text(values)
+    present = text.notna().to_numpy()
+    parsed = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    alone = np.zeros(len(contexts), dtype=bool)  # pages to parse alone
+    rows = np.flatnonzero(present)
+    if len(rows):
+        chunk = text.iloc[rows]
+        owner = pages[rows]
+        try:
+            got = pd.to_datetime(chunk, errors="coerce", format="ISO8601", utc=True)
+            got = got.astype("datetime64[us, UTC]").dt.tz_localize(None).to_numpy()
+            if timezone != "UTC":
+                got = _local_pages(chunk, owner, got, timezone, alone)
+            alone[owner[np.isnat(got)]] = True
+            parsed[rows] = got
+        except (ValueError, TypeError, OverflowError):
+            alone[owner] = True
+    if alone.any():
+        order = np.argsort(pages, kind="stable")
+        bounds = np.searchsorted(pages[order], np.arange(len(contexts) + 1))
+        for page in np.flatnonzero(alone).tolist():  # the few pages with unusual dates
+            if page in failed:
+                continue
+            mine = order[bounds[page]:bounds[page + 1]]
+            try:
+                got = parse_dates(values.iloc[mine].astype("str"), contexts[page], column=column, formats=(),
+                                  numeric=False, items=None if items is None else items.iloc[mine])
+            except InputFormatError as exc:
+                failed[page] = exc
+                parsed[mine] = np.datetime64("NaT")
+                continue
+            parsed[mine] = got.dt.tz_localize(None).to_numpy()
+    return pd.Series(parsed, index=values.index).dt.tz_localize("UTC")
+
+
+def _local_pages(chunk: pd.Series, owner: np.ndarray, got: np.ndarray, timezone: str,
+                 alone: np.ndarray) -> np.ndarray:
+    """``got`` (every value read as UTC) with each all-naive page's values read in ``timezone``.
+
+    A page holding any value with an offset is read in UTC by ``parse_dates`` too (pandas
+    unifies mixed values in UTC); one with only naive values is localised. Pages with a local
+    time that does not exist or repeats (noted by ``localize``) are marked in ``alone``.
+    """
+    aware = chunk.str.contains(_OFFSET, na=False).to_numpy()
+    has_offset = np.zeros(len(alone), dtype=bool)
+    has_offset[owner[aware]] = True
+    naive = ~has_offset[owner]
+    if not naive.any():
+        return got
+    try:
+        local = pd.to_datetime(chunk[naive], errors="coerce", format="ISO8601")
+        if isinstance(local.dtype, pd.DatetimeTZDtype):  # an offset the pattern missed
+            raise ValueError("offset")
+        strict = local.dt.tz_localize(timezone, nonexistent="NaT", ambiguous="NaT")
+    except (ValueError, TypeError, OverflowError):
+        alone[owner[naive]] = True
+        return got
+    alone[owner[naive][(strict.isna() & local.notna()).to_numpy()]] = True
+    got = got.copy()
+    got[naive] = strict.dt.tz_convert("UTC").astype("datetime64[us, UTC]").dt.tz_localize(None).to_numpy()
     return got
 
 
