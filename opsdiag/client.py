@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import cache
 from . import config as config_mod
 from .config import Engagement
 from .errors import UsageError
-from .ingest import read_folder
+from .ingest import list_files, read_folder
 from .linking import link_feedback
 from .privacy import pseudonymize
 from .resources import default_data_dir
@@ -94,12 +95,29 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
     as_of : a date (or ISO text) overriding the config's ``as_of``.
     overrides : top-level config values (e.g. ``client="Acme"``) that win over the file.
     """
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    engagement = config_mod.load(config, data_dir=data_dir, **overrides)
+    digests, entry_key = None, None
+    if data_dir.is_dir() and cache.cache_dir() is not None:  # see opsdiag/cache.py
+        digests = cache.file_digests(data_dir, list_files(data_dir))
+        entry_key = cache.key("client", cache.dataset_key(digests, engagement.timezone),
+                              engagement.model_dump_json(), str(as_of), dt.date.today().isoformat())
+        cached = cache.load("client", data_dir, entry_key, Client)
+        if cached is not None:
+            cached.data_dir, cached.engagement = data_dir, engagement
+            return cached
+    client = _derive(data_dir, engagement, read_folder(data_dir, engagement.timezone, progress=progress,
+                                                       digests=digests), as_of)
+    if entry_key is not None:
+        cache.save("client", data_dir, entry_key, client)
+    return client
+
+
+def _derive(data_dir: Path, engagement: Engagement, dataset: Dataset, as_of) -> Client:
+    """The ``Client`` of a read folder: pseudonyms, feedback links, mapping, segments, flow, checks."""
     from . import quality as quality_mod
     from . import workflow
 
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
-    engagement = config_mod.load(config, data_dir=data_dir, **overrides)
-    dataset = read_folder(data_dir, engagement.timezone, progress=progress)
     if engagement.report.pseudonymize:
         dataset = pseudonymize(dataset, engagement.slug)
     if dataset.has("feedback", "work_items"):

@@ -7,10 +7,17 @@ customer named ``<b>x</b>``, and a client name with markup, so every page proves
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+
+# The dataset cache (opsdiag/ingest/cache.py) lives in a folder of this test session only, never
+# in the developer's ~/.cache; notebook kernels and CLI subprocesses inherit it.
+os.environ["OPSDIAG_CACHE_DIR"] = tempfile.mkdtemp(prefix="opsdiag_test_cache_")
+os.environ.pop("OPSDIAG_CACHE", None)
 
 XSS_TITLE = "<script>alert(1)</script>"
 XSS_CUSTOMER = "<b>x</b>"

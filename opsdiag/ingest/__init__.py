@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import InputFormatError, UsageError
 from ..schema import KEYS, TABLES, Dataset, SourceFile, Unrecognized, concat, conform, empty_frame
+from .. import cache
 from .base import Format, Probe, ReadContext
 from .templates import TemplateFormat
 from .asana import AsanaFormat
@@ -158,25 +159,36 @@ def _read_error(fmt: Format, path: Path, exc: Exception) -> Exception:
     return exc
 
 
-def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None) -> Dataset:
+def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
+                digests: dict[str, str] | None = None) -> Dataset:
     """Read every export in ``data_dir`` into one ``Dataset``.
 
     Unrecognised files are listed with the reason; files that fail to read are listed as errors
     (message names row and column); the other files are still read. Input files are only read.
+    A folder read before with the same file contents comes from the local cache
+    (``opsdiag.cache``; ``OPSDIAG_CACHE=off`` turns it off); ``digests`` are the files' sha256
+    when the caller has them already (``cache.file_digests``).
     """
     data_dir = Path(data_dir)
     if not data_dir.exists():
         raise UsageError(f"{data_dir}: no such folder")
     if not data_dir.is_dir():
         raise UsageError(f"{data_dir}: not a folder (give the folder holding the exports)")
+    files = list_files(data_dir)
+    if digests is None:
+        digests = cache.file_digests(data_dir, files) if cache.cache_dir() is not None else {}
+    entry_key = cache.dataset_key(digests, timezone) if cache.cache_dir() is not None else None
+    if entry_key and (cached := cache.load("dataset", data_dir, entry_key, Dataset)) is not None:
+        return cached  # unchanged exports, read before: nothing to parse (opsdiag/cache.py)
     read: dict[str, list[tuple[str, bool, pd.DataFrame]]] = {t: [] for t in TABLES}
     dataset = Dataset()
-    files = list_files(data_dir)
     with _gc_paused():
-        _read_files(data_dir, progress(files) if progress else files, timezone, dataset, read)
+        _read_files(data_dir, progress(files) if progress else files, timezone, dataset, read, digests)
     parts = {name: _conform_runs(name, entries) for name, entries in read.items()}
     merged = {name: _merge(name, frames, dataset) for name, frames in parts.items()}
     dataset.tables.update(merged)
+    if entry_key:
+        cache.save("dataset", data_dir, entry_key, dataset)
     return dataset
 
 
@@ -198,7 +210,7 @@ def _gc_paused():
 
 
 def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
-                read: dict[str, list[tuple[str, bool, pd.DataFrame]]]) -> None:
+                read: dict[str, list[tuple[str, bool, pd.DataFrame]]], digests: dict[str, str] | None = None) -> None:
     """Read each file into ``read`` (unconformed frames per table) and ``dataset`` (files, findings).
 
     Consecutive files of a format with a ``batch_reader`` (Jira REST pages) are read as one run:
@@ -206,10 +218,11 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
     file still gets its own frames, row counts, findings, error and place in file order.
     """
     run = None  # (format, reader, [(rel, path, context, sha256)]) of the files read together
+    digests = digests or {}
     for path in files:
         rel = str(path.relative_to(data_dir))
         probe = Probe(path)
-        digest = hashlib.sha256(probe.raw).hexdigest()
+        digest = digests.get(rel) or hashlib.sha256(probe.raw).hexdigest()
         fmt = detect(probe)
         if run is not None and fmt is not run[0]:
             _finish_run(run, dataset, read)

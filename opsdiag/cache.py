@@ -1,0 +1,153 @@
+"""A local cache of loaded clients: unchanged exports are parsed and derived once, not per command.
+
+A report executes four notebooks, each in its own kernel, and every one of them (and the
+report itself) loads the client; a consultant then re-runs ``diagnose`` or ``report`` after
+each change to ``engagement.yaml``. Parsing and deriving a million status changes takes
+seconds; loading the result back takes a fraction of that. Two kinds of entries are kept:
+
+- ``dataset``: what ``read_folder`` read from a folder (the canonical tables, files, findings);
+  its key is the sha256 of every file's bytes with its path in the folder (the digests the
+  Dataset records as provenance) and the timezone naive timestamps are read in;
+- ``client``: what ``load_client`` derived from it (mapping, status segments, flow intervals,
+  quality findings); its key adds the whole effective engagement config, the ``as_of`` asked
+  for and today's date (the default ``as_of`` of a folder without timestamps).
+
+Every key also holds a fingerprint of the code (the versions of opsdiag, pandas and numpy and
+the bytes of every opsdiag module), so an upgrade or an edited module never returns stale
+results. A changed, added or removed file, or any config change, is a miss (a config change
+still reuses the dataset entry).
+
+Where: ``$OPSDIAG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/opsdiag`` (``~/.cache/opsdiag``).
+``OPSDIAG_CACHE=off`` turns it off. One entry of each kind per folder (replaced when the folder
+changes), readable by the user only; entries unused for 30 days are removed. The cache holds a
+copy of the client's data on this machine (nothing leaves it): delete the folder to remove it.
+Any problem with the cache (unwritable folder, a damaged or foreign entry) only costs a normal
+load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MAX_AGE_DAYS = 30
+_FORMAT = 2  # bump when the entry layout changes
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or ``None`` when caching is off (``OPSDIAG_CACHE=off``)."""
+    if os.environ.get("OPSDIAG_CACHE", "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    configured = os.environ.get("OPSDIAG_CACHE_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base) / "opsdiag"
+
+
+def file_digests(data_dir: Path, files: list[Path]) -> dict[str, str]:
+    """``{path relative to data_dir: sha256 hex digest}`` of each file's bytes."""
+    digests = {}
+    for path in files:
+        with open(path, "rb") as fh:
+            digests[str(path.relative_to(data_dir))] = hashlib.file_digest(fh, "sha256").hexdigest()
+    return digests
+
+
+def key(*parts: str) -> str:
+    """The digest of ``parts`` and the code fingerprint: equal keys, equal results."""
+    h = hashlib.sha256(f"{_FORMAT}\0{_code_fingerprint()}".encode())
+    for part in parts:
+        h.update(b"\0" + part.encode())
+    return h.hexdigest()
+
+
+def dataset_key(digests: dict[str, str], timezone: str) -> str:
+    """The key of a folder's ``dataset`` entry: its files' paths and contents, and the timezone."""
+    return key("dataset", timezone, *(f"{rel}\0{digest}" for rel, digest in sorted(digests.items())))
+
+
+def load(kind: str, data_dir: Path, entry_key: str, expected: type):
+    """The cached ``kind`` entry of ``data_dir`` when its key is ``entry_key``, else ``None``."""
+    path = _entry(kind, data_dir)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            stored_key = pickle.load(fh)  # a small header: the value is only read on a hit
+            if stored_key != entry_key:
+                return None
+            value = pickle.load(fh)
+    except Exception as exc:  # a damaged, truncated or foreign entry is only a miss
+        log.debug("cache: ignoring %s (%s)", path, exc)
+        return None
+    if not isinstance(value, expected):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept by the pruning
+    log.debug("cache: %s of %s read from %s", kind, data_dir, path)
+    return value
+
+
+def save(kind: str, data_dir: Path, entry_key: str, value) -> None:
+    """Store ``value`` as the ``kind`` entry of ``data_dir`` (atomically; failures are only logged)."""
+    folder = cache_dir()
+    path = _entry(kind, data_dir)
+    if folder is None or path is None:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(entry_key, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        _prune(folder, keep=path)
+    except Exception as exc:  # an unwritable cache never fails a load
+        log.debug("cache: not saved in %s (%s)", folder, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _entry(kind: str, data_dir: Path) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    name = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:24]
+    return folder / f"{kind}-{name}.pickle"
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    cutoff = time.time() - MAX_AGE_DAYS * 86400
+    for old in folder.glob("*-*.pickle"):
+        with contextlib.suppress(OSError):
+            if old != keep and old.stat().st_mtime < cutoff:
+                old.unlink()
+
+
+_FINGERPRINT: str | None = None
+
+
+def _code_fingerprint() -> str:
+    """The versions of opsdiag, pandas and numpy, and the bytes of every opsdiag module."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import numpy
+        import pandas
+
+        from . import __version__
+
+        package = Path(__file__).resolve().parent
+        h = hashlib.sha256(f"{__version__} {pandas.__version__} {numpy.__version__}".encode())
+        for source in sorted(package.rglob("*.py")):
+            h.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes())
+        _FINGERPRINT = h.hexdigest()
+    return _FINGERPRINT

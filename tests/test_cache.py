@@ -1,0 +1,137 @@
+"""The local cache: a second load of unchanged exports is reused, never a stale one."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pandas as pd
+import pytest
+
+from opsdiag import ingest
+from opsdiag import cache as cache_mod
+from opsdiag.client import load_client
+
+from conftest import write_client
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("OPSDIAG_CACHE_DIR", str(folder))
+    monkeypatch.delenv("OPSDIAG_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def client(tmp_path):
+    return write_client(tmp_path / "client", logo=False)
+
+
+def _no_parsing(monkeypatch):
+    """Make any real parse fail, so a read that succeeds must come from the cache."""
+    def boom(*args, **kwargs):
+        raise AssertionError("the folder was parsed again")
+    monkeypatch.setattr(ingest, "_read_files", boom)
+
+
+def test_second_read_of_unchanged_folder_comes_from_the_cache(client, cache_dir, monkeypatch):
+    first = ingest.read_folder(client)
+    assert len(list(cache_dir.glob("dataset-*.pickle"))) == 1
+    _no_parsing(monkeypatch)
+    second = ingest.read_folder(client)
+    for name, frame in first.tables.items():
+        pd.testing.assert_frame_equal(second.tables[name], frame)
+    assert [f.sha256 for f in second.files] == [f.sha256 for f in first.files]
+    assert [q.check for q in second.quality] == [q.check for q in first.quality]
+
+
+def test_an_edit_of_the_same_size_is_read_again(client, cache_dir):
+    ingest.read_folder(client)
+    path = client / "transitions.csv"
+    text = path.read_text()
+    edited = text.replace("T-3,2026-03-12 09:00", "T-3,2026-03-19 09:00")
+    assert len(edited) == len(text) and edited != text
+    stamp = path.stat()
+    path.write_text(edited)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # even with the old mtime
+    again = ingest.read_folder(client)
+    done = again.transitions[(again.transitions["item_id"] == "T-3") & (again.transitions["to_status"] == "Done")]
+    assert done["at"].iloc[0] == pd.Timestamp("2026-03-19 09:00", tz="UTC")
+
+
+def test_added_and_removed_files_and_another_timezone_are_misses(client, cache_dir):
+    assert ingest.read_folder(client).has("feedback")
+    (client / "feedback.csv").rename(client.parent / "feedback.csv")  # out of the folder
+    assert not ingest.read_folder(client).has("feedback")
+    (client.parent / "feedback.csv").rename(client / "feedback.csv")
+    assert ingest.read_folder(client).has("feedback")
+    utc = ingest.read_folder(client, "UTC").transitions["at"].iloc[0]
+    berlin = ingest.read_folder(client, "Europe/Berlin").transitions["at"].iloc[0]
+    assert utc - berlin == pd.Timedelta(hours=1)  # 09:00 in Berlin (CET) is 08:00 UTC
+
+
+def test_off_writes_nothing(client, cache_dir, monkeypatch):
+    monkeypatch.setenv("OPSDIAG_CACHE", "off")
+    ingest.read_folder(client)
+    assert not cache_dir.exists()
+
+
+def test_a_damaged_entry_is_a_normal_read_and_is_replaced(client, cache_dir):
+    expected = ingest.read_folder(client)
+    (entry,) = cache_dir.glob("dataset-*.pickle")
+    entry.write_bytes(entry.read_bytes()[:200])  # truncated
+    again = ingest.read_folder(client)
+    pd.testing.assert_frame_equal(again.work_items, expected.work_items)
+    assert entry.stat().st_size > 200
+
+
+def test_an_unwritable_cache_never_fails_a_read(client, tmp_path, monkeypatch):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("OPSDIAG_CACHE_DIR", str(blocker / "cache"))
+    assert len(ingest.read_folder(client).work_items) == 4
+
+
+def test_entries_are_private_to_the_user(client, cache_dir):
+    ingest.read_folder(client)
+    (entry,) = cache_dir.glob("dataset-*.pickle")
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache_dir.stat().st_mode) & 0o077 == 0
+
+
+def test_dataset_key_changes_with_code_fingerprint_timezone_and_content(monkeypatch):
+    digests = {"a.csv": "1" * 64}
+    base = cache_mod.dataset_key(digests, "UTC")
+    assert cache_mod.dataset_key(digests, "UTC") == base
+    assert cache_mod.dataset_key({"a.csv": "2" * 64}, "UTC") != base
+    assert cache_mod.dataset_key({"b.csv": "1" * 64}, "UTC") != base
+    assert cache_mod.dataset_key(digests, "Europe/Berlin") != base
+    monkeypatch.setattr(cache_mod, "_FINGERPRINT", "an edited module")
+    assert cache_mod.dataset_key(digests, "UTC") != base
+
+
+def test_second_load_client_is_the_cached_client(client, cache_dir, monkeypatch):
+    first = load_client(client)
+    assert {p.name.split("-")[0] for p in cache_dir.glob("*.pickle")} == {"dataset", "client"}
+    import opsdiag.client as client_mod
+
+    def boom(*args, **kwargs):
+        raise AssertionError("derived again")
+    monkeypatch.setattr(client_mod, "_derive", boom)
+    second = load_client(client)
+    pd.testing.assert_frame_equal(second.flow, first.flow)
+    pd.testing.assert_frame_equal(second.segments, first.segments)
+    assert second.as_of == first.as_of and second.data_dir == client
+    assert [q.check for q in second.quality] == [q.check for q in first.quality]
+
+
+def test_a_config_or_as_of_change_derives_again_from_the_cached_dataset(client, cache_dir, monkeypatch):
+    load_client(client)
+    _no_parsing(monkeypatch)  # the files did not change: the dataset entry serves every load below
+    assert str(load_client(client, as_of="2026-03-05").as_of_date) == "2026-03-05"
+    config = client / "engagement.yaml"
+    config.write_text(config.read_text().replace("as_of: 2026-03-13", "as_of: 2026-03-10"))
+    assert str(load_client(client).as_of_date) == "2026-03-10"
+    renamed = load_client(client, client="Renamed Co")
+    assert renamed.name == "Renamed Co"
