@@ -35,6 +35,9 @@ import pickle
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 log = logging.getLogger(__name__)
 
 MAX_AGE_DAYS = 30
@@ -108,13 +111,46 @@ def save(kind: str, data_dir: Path, entry_key: str, value) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(entry_key, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            _FramePickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
         os.replace(tmp, path)
         _prune(folder, keep=path)
     except Exception as exc:  # an unwritable cache never fails a load
         log.debug("cache: not saved in %s (%s)", folder, exc)
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+class _FramePickler(pickle.Pickler):
+    """Pickles DataFrames with their text columns as codes and distinct values.
+
+    A text column holds a Python string per cell, and pickling a million of them one by one
+    (each remembered in the pickler's memo) was most of the cost of writing and reading an
+    entry; its codes and its few distinct values are one array and a short list. Loading gives
+    back an equal frame (same columns, dtypes, index, missing values).
+    """
+
+    def reducer_override(self, obj):
+        if type(obj) is pd.DataFrame and obj.columns.is_unique:
+            return _unpack_frame, (obj.index, obj.columns, [_pack_column(obj[c]) for c in obj.columns], obj.attrs)
+        return NotImplemented
+
+
+def _pack_column(column: pd.Series):
+    if column.dtype == "str" and len(column) > 1:
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object))  # missing -> -1
+        return "str", codes.astype(np.int32), uniques
+    return "array", column.array, None
+
+
+def _unpack_frame(index, columns, packed, attrs) -> pd.DataFrame:
+    data = {}
+    for name, (kind, values, uniques) in zip(columns, packed):
+        if kind == "str":
+            values = pd.array(np.append(uniques, np.nan).astype(object)[values], dtype="str")
+        data[name] = values
+    frame = pd.DataFrame(data, index=index, columns=columns, copy=False)
+    frame.attrs = attrs
+    return frame
 
 
 def _entry(kind: str, data_dir: Path) -> Path | None:

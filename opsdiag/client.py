@@ -7,7 +7,7 @@ the same ``Client`` so numbers cannot disagree between pages.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -100,16 +100,23 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
     digests, entry_key = None, None
     if data_dir.is_dir() and cache.cache_dir() is not None:  # see opsdiag/cache.py
         digests = cache.file_digests(data_dir, list_files(data_dir))
-        entry_key = cache.key("client", cache.dataset_key(digests, engagement.timezone),
-                              engagement.model_dump_json(), str(as_of), dt.date.today().isoformat())
+        read_key = cache.dataset_key(digests, engagement.timezone)
+        entry_key = cache.key("client", read_key, engagement.model_dump_json(), str(as_of),
+                              dt.date.today().isoformat())
         cached = cache.load("client", data_dir, entry_key, Client)
-        if cached is not None:
+        read = cached and cache.load("dataset", data_dir, read_key, Dataset)
+        if cached is not None and read is not None:
+            cached.dataset.tables = {name: read.tables[name] if table is None else table
+                                     for name, table in cached.dataset.tables.items()}
             cached.data_dir, cached.engagement = data_dir, engagement
             return cached
-    client = _derive(data_dir, engagement, read_folder(data_dir, engagement.timezone, progress=progress,
-                                                       digests=digests), as_of)
-    if entry_key is not None:
-        cache.save("client", data_dir, entry_key, client)
+    read = read_folder(data_dir, engagement.timezone, progress=progress, digests=digests)
+    client = _derive(data_dir, engagement, read, as_of)
+    if entry_key is not None:  # without the tables the dataset entry holds already (most of them)
+        tables = {name: None if table is read.tables.get(name) else table
+                  for name, table in client.dataset.tables.items()}
+        cache.save("client", data_dir, entry_key,
+                   replace(client, dataset=replace(client.dataset, tables=tables)))
     return client
 
 

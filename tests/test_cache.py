@@ -135,3 +135,38 @@ def test_a_config_or_as_of_change_derives_again_from_the_cached_dataset(client, 
     assert str(load_client(client).as_of_date) == "2026-03-10"
     renamed = load_client(client, client="Renamed Co")
     assert renamed.name == "Renamed Co"
+
+
+def test_entries_store_text_columns_as_codes_and_load_equal_frames(tmp_path):
+    import io
+    import pickle
+
+    frame = pd.DataFrame({
+        "item_id": pd.array(["A-1", None, "A-1", "B-2"], dtype="str"),
+        "at": pd.to_datetime(["2026-01-01", None, "2026-01-02", "2026-01-03"], utc=True),
+        "labels": [("x",), (), ("x", "y"), ()],
+        "days": [1.5, float("nan"), 0.0, 2.0],
+        "kind": pd.Categorical(["a", "b", "a", None]),
+    }, index=[10, 11, 12, 13])
+    frame.attrs["source"] = "test"
+    repeated = pd.DataFrame([[1, 2]], columns=["a", "a"])  # not unique: pickled as pandas does
+    buffer = io.BytesIO()
+    cache_mod._FramePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump({"f": frame, "r": repeated})
+    back = pickle.loads(buffer.getvalue())
+    pd.testing.assert_frame_equal(back["f"], frame, check_exact=True)
+    assert back["f"].attrs == {"source": "test"} and back["f"]["item_id"].isna().tolist() == [False, True, False, False]
+    pd.testing.assert_frame_equal(back["r"], repeated)
+    assert b"A-1" in buffer.getvalue() and buffer.getvalue().count(b"A-1") == 1  # one distinct value, once
+
+
+def test_the_client_entry_shares_the_dataset_entry_tables(client, cache_dir):
+    first = load_client(client)
+    (client_entry,) = cache_dir.glob("client-*.pickle")
+    assert b"Second item" not in client_entry.read_bytes()  # a title: kept in the dataset entry only
+    again = load_client(client)
+    pd.testing.assert_frame_equal(again.dataset.work_items, first.dataset.work_items)
+    pd.testing.assert_frame_equal(again.dataset.feedback, first.dataset.feedback)  # linked: its own copy
+    for entry in cache_dir.glob("dataset-*.pickle"):
+        entry.unlink()  # without its tables the client entry is a miss: read and derive again
+    pd.testing.assert_frame_equal(load_client(client).flow, first.flow)
+    assert len(list(cache_dir.glob("dataset-*.pickle"))) == 1
