@@ -88,3 +88,18 @@ def test_plots_accept_empty_results_and_given_axes():
     for plot, result in results:
         assert plot(result, ax=ax) is ax
         assert isinstance(plot(result), Axes)
+
+
+def test_cost_axes_read_as_money_not_with_a_scientific_offset():
+    from opsdiag.plots._base import short_money
+    from opsdiag.plots.cost import plot_cost_pareto
+
+    assert [short_money(v) for v in (0, 950, 12_500, 3_000_000, 1_250_000, -40_000)] == \
+        ["0", "950", "12.5k", "3M", "1.25M", "-40k"]
+    levers = pd.DataFrame({"lever": ["Handoffs", "Delivery"], "low": [3.8e7, 9e6],
+                           "base": [5.4e7, 1.3e7], "high": [7.0e7, 1.7e7]})
+    ax = plot_cost_pareto(levers, "EUR")
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "10M" in labels and ax.xaxis.get_offset_text().get_text() == ""
+    plt.close(ax.figure)

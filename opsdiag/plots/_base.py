@@ -28,3 +28,20 @@ def tidy(ax):
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
+
+
+def short_money(value: float) -> str:
+    """An axis label for money: 0, 950, 12.5k, 3M, 1.25M (no scientific offset)."""
+    v = float(value)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:.2f}".rstrip("0").rstrip(".") + suffix
+    return f"{v:.0f}"
+
+
+def money_axis(ax, axis: str = "x"):
+    """Tick labels of ``axis`` as ``short_money`` (a million reads 1M, not 1 with a 1e6 offset)."""
+    from matplotlib.ticker import FuncFormatter
+
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(FuncFormatter(lambda v, _: short_money(v)))
+    return ax

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._base import money_axis
 from .flow import BLUE, GREY, ORANGE, _axes, _nothing
 
 
@@ -23,6 +24,7 @@ def plot_cost_pareto(levers: pd.DataFrame, currency: str = "", ax=None):
                 fmt="none", ecolor=GREY, capsize=3, linewidth=1)
     ax.set_yticks(list(y), data["lever"])
     ax.set_xlabel(f"cost per year {currency}".strip())
+    money_axis(ax)
     ax.set_title("Where the money goes: annual cost by lever (bar = base, whisker = low–high)")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
@@ -48,6 +50,7 @@ def plot_tornado(sensitivity: pd.DataFrame, base_total: float, currency: str = "
     ax.axvline(base_total, color="black", linewidth=1)
     ax.set_yticks(y, [a.replace("_", " ") for a in data["assumption"]])
     ax.set_xlabel(f"total cost per year {currency}".strip())
+    money_axis(ax)
     ax.set_title("What the total depends on (each assumption alone at low / high)")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
