@@ -259,7 +259,9 @@ def jira_export(site, jql, out, token_env, user_env):
     """Page through Jira's search API with changelog into DATA_DIR-ready JSON files."""
     from .ingest.jira_api import export_issues
 
-    written = export_issues(site, jql, out, token_env=token_env, user_env=user_env, progress=True)
+    # one line per page on stderr (a large Jira takes minutes); stdout keeps the summary
+    written = export_issues(site, jql, out, token_env=token_env, user_env=user_env,
+                            progress=lambda line: click.echo(line, err=True))
     click.echo(f"wrote {len(written)} pages to {out}")
 
 

@@ -188,7 +188,9 @@ def test_cli_jira_export_exit_codes(tmp_path, token, monkeypatch, capsys):
     with FakeJira(jql_pages) as jira:
         with pytest.raises(SystemExit) as done:
             cli.main(["jira-export", "--site", jira.url, "--jql", "project = ABC", "--out", str(tmp_path / "a")])
-    assert done.value.code == 0 and "wrote 2 pages" in capsys.readouterr().out
+    shown = capsys.readouterr()
+    assert done.value.code == 0 and "wrote 2 pages" in shown.out
+    assert "page 1:" in shown.err and "page 2:" in shown.err  # progress without -v, on stderr
     monkeypatch.delenv("JIRA_API_TOKEN")
     with pytest.raises(SystemExit) as done:
         cli.main(["jira-export", "--site", "https://acme.atlassian.net", "--jql", "x", "--out", str(tmp_path / "b")])
