@@ -472,16 +472,19 @@ def test_pages_read_together_keep_their_own_rows_findings_and_errors(tmp_path):
     assert sorted(dataset.work_items["item_id"]) == ["JENKINS-1", "JENKINS-2"]
 
 
-def test_naive_rest_times_are_local_per_page_unless_the_page_has_offsets():
-    from opsdiag.ingest.dates import parse_page_dates
+def test_naive_rest_times_are_local_also_beside_values_with_offsets():
+    from opsdiag.ingest.dates import parse_dates, parse_page_dates
     contexts = [ReadContext(timezone="Europe/Madrid", path=f"p{i}.json") for i in range(2)]
     values = pd.Series(["2024-07-01T10:00:00", "2024-07-01T10:00:00", "2024-07-01T12:00:00.000+0200"])
     failed = {}
     got = parse_page_dates(values, pd.Series([0, 1, 1]).to_numpy(), contexts, failed, column="created")
-    # page 0 holds only naive times (Madrid, UTC+2 in July); page 1 mixes them with an offset,
-    # and pandas then reads its naive values in UTC, as parsing that page alone does
-    assert got.tolist() == [ts("2024-07-01 08:00"), ts("2024-07-01 10:00"), ts("2024-07-01 10:00")]
+    # naive times are Madrid time (UTC+2 in July) on a page of their own and on page 1, which
+    # mixes them with an offset: the same as parsing page 1 alone
+    assert got.tolist() == [ts("2024-07-01 08:00"), ts("2024-07-01 08:00"), ts("2024-07-01 10:00")]
     assert failed == {} and not contexts[0].findings and not contexts[1].findings
+    alone = parse_dates(values.iloc[1:], ReadContext(timezone="Europe/Madrid"), column="created", formats=(),
+                        numeric=False)
+    assert alone.tolist() == got.tolist()[1:]
 
 
 def test_page_kind_rejects_other_json():

@@ -176,3 +176,16 @@ def test_bounce_backs_select_items_given_as_list_series_or_array(ids):
             ("B", "In QA", "committed", "active", 5, "2024-01-01", 1.0),
             ("B", "In Progress", "committed", "active", 2, "2024-01-02", 1.0)]
     assert bounce_backs(_segments(rows), item_ids=ids)["item_id"].tolist() == ["A"]
+
+
+def test_parse_times_reads_naive_values_beside_offsets_in_the_engagement_timezone():
+    ctx = ReadContext(timezone="Europe/Berlin", path="t.csv")
+    got = parse_times(pd.Series(["2024-01-03 10:00", "2024-01-03T10:00:00+00:00", "2024-01-03T10:00Z", ""]),
+                      ctx, column="at")
+    # 10:00 in Berlin (CET, UTC+1) is 09:00 UTC; the values with an offset keep it
+    assert got.tolist()[:3] == [pd.Timestamp("2024-01-03 09:00", tz="UTC"), pd.Timestamp("2024-01-03 10:00", tz="UTC"),
+                                pd.Timestamp("2024-01-03 10:00", tz="UTC")]
+    assert pd.isna(got.iloc[3])
+    in_utc = parse_times(pd.Series(["2024-01-03 10:00", "2024-01-03T10:00:00+01:00"]),
+                         ReadContext(timezone="UTC", path="t.csv"), column="at")
+    assert in_utc.tolist() == [pd.Timestamp("2024-01-03 10:00", tz="UTC"), pd.Timestamp("2024-01-03 09:00", tz="UTC")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -344,6 +345,35 @@ def localize(values: pd.Series, tz: str, ctx: ReadContext | None = None, column:
     return out.dt.tz_convert("UTC")
 
 
+# An explicit UTC offset after a time of day (``10:00:00.000+0000``, ``10:00Z``): such a value
+# is read with its offset whatever the engagement timezone; any other value is a local time.
+OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d*)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$")
+
+
+def unify_offsets(text: pd.Series, ctx: ReadContext, column: str, fmt: str) -> pd.Series:
+    """Parse a column whose values carry different UTC offsets, some none, to UTC.
+
+    Values with an offset keep it; naive values are local times in ``ctx.timezone`` (pandas,
+    asked to unify mixed values, would read them as UTC). Raises what ``pandas.to_datetime``
+    raises when the values do not parse together.
+    """
+    got = pd.to_datetime(text, errors="coerce", utc=True, format=fmt)
+    if ctx.timezone == "UTC":
+        return got
+    naive = (~text.str.contains(OFFSET, na=False) & got.notna()).to_numpy()
+    if not naive.any():
+        return got
+    try:
+        local = pd.to_datetime(text[naive], errors="coerce", format=fmt)
+    except (ValueError, TypeError, OverflowError):
+        return got
+    if isinstance(local.dtype, pd.DatetimeTZDtype):  # an offset or zone name the pattern missed
+        return got
+    got = got.copy()
+    got[naive] = localize(local, ctx.timezone, ctx, column).astype(got.dtype)
+    return got
+
+
 def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTable | None = None,
                 formats: Iterable[str] = (), dayfirst: bool = False,
                 items: pd.Series | None = None, prepare: Callable[[pd.Series], pd.Series] | None = None,
@@ -352,7 +382,7 @@ def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTab
 
     Tries each explicit ``format`` (strptime codes) in turn on the values still unparsed, then
     ISO 8601, then a day-first/month-first inference. Values with an explicit offset keep it;
-    naive ones are read in ``ctx.timezone``. With ``strict`` an unparseable non-empty value
+    naive ones are read in ``ctx.timezone``, also beside values with an offset. With ``strict`` an unparseable non-empty value
     raises ``InputFormatError``; otherwise it becomes missing and is noted.
     """
     text = strip_text(values)
@@ -374,9 +404,9 @@ def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTab
             else:
                 got = pd.to_datetime(chunk, errors="coerce", format=fmt)
         except (ValueError, TypeError, OverflowError):
-            # mixed offsets: parse each value with its own offset, then unify in UTC
+            # mixed offsets: each value with its own offset, naive ones local (``unify_offsets``)
             try:
-                got = pd.to_datetime(chunk, errors="coerce", utc=True, format=fmt or "mixed")
+                got = unify_offsets(chunk, ctx, column, fmt or "mixed")
             except (ValueError, TypeError, OverflowError):
                 continue
         if isinstance(got.dtype, pd.DatetimeTZDtype):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import InputFormatError
 from ..schema import strip_text
-from .base import RawTable, ReadContext, localize
+from .base import OFFSET, RawTable, ReadContext, localize, unify_offsets
 
 # Month names of the Spanish (and Portuguese) UI, full and abbreviated, to English abbreviations.
 # Tokens that are already English (feb, mar, may, jun, jul, sep, oct, nov) need no entry.
@@ -142,8 +142,8 @@ def _attempt(chunk: pd.Series, fmt: str, ctx: ReadContext, column: str) -> pd.Se
     try:
         got = pd.to_datetime(chunk, errors="coerce", format=fmt)
     except (ValueError, TypeError, OverflowError):
-        try:  # values with different offsets: unify in UTC
-            got = pd.to_datetime(chunk, errors="coerce", format=fmt, utc=True)
+        try:  # values with different offsets (some naive): unify in UTC
+            got = unify_offsets(chunk, ctx, column, fmt)
         except (ValueError, TypeError, OverflowError):
             return None
     if not got.notna().any():
@@ -169,10 +169,6 @@ def _iso_at_once(text: pd.Series, ctx: ReadContext, column: str) -> pd.Series | 
     return got
 
 
-# An explicit UTC offset after a time of day (``10:00:00.000+0000``, ``10:00Z``): such a value
-# is read with its offset whatever the engagement timezone. Stricter than ISO 8601 on purpose:
-# a value it misses is only read by the slower per-page path.
-_OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d*)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$")
 
 
 def parse_page_dates(values: pd.Series, pages: np.ndarray, contexts: list[ReadContext], failed: dict,
@@ -225,16 +221,13 @@ def parse_page_dates(values: pd.Series, pages: np.ndarray, contexts: list[ReadCo
 
 def _local_pages(chunk: pd.Series, owner: np.ndarray, got: np.ndarray, timezone: str,
                  alone: np.ndarray) -> np.ndarray:
-    """``got`` (every value read as UTC) with each all-naive page's values read in ``timezone``.
+    """``got`` (every value read as UTC) with its naive values read in ``timezone``.
 
-    A page holding any value with an offset is read in UTC by ``parse_dates`` too (pandas
-    unifies mixed values in UTC); one with only naive values is localised. Pages with a local
-    time that does not exist or repeats (noted by ``localize``) are marked in ``alone``.
+    Values with an offset (``base.OFFSET``; a value the pattern misses is only read by the
+    slower per-page path) keep it, as in ``parse_dates``. Pages with a local time that does
+    not exist or repeats (noted by ``localize``) are marked in ``alone``.
     """
-    aware = chunk.str.contains(_OFFSET, na=False).to_numpy()
-    has_offset = np.zeros(len(alone), dtype=bool)
-    has_offset[owner[aware]] = True
-    naive = ~has_offset[owner]
+    naive = ~chunk.str.contains(OFFSET, na=False).to_numpy()
     if not naive.any():
         return got
     try:
