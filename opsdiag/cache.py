@@ -51,7 +51,12 @@ def cache_dir() -> Path | None:
     configured = os.environ.get("OPSDIAG_CACHE_DIR", "").strip()
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    if not base:
+        try:
+            base = Path.home() / ".cache"
+        except RuntimeError:  # no home folder to be found: no cache
+            return None
     return Path(base) / "opsdiag"
 
 

@@ -170,3 +170,15 @@ def test_the_client_entry_shares_the_dataset_entry_tables(client, cache_dir):
         entry.unlink()  # without its tables the client entry is a miss: read and derive again
     pd.testing.assert_frame_equal(load_client(client).flow, first.flow)
     assert len(list(cache_dir.glob("dataset-*.pickle"))) == 1
+
+
+def test_without_a_home_folder_nothing_is_cached(monkeypatch):
+    monkeypatch.delenv("OPSDIAG_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.setattr(cache_mod.Path, "home", staticmethod(no_home))
+    assert cache_mod.cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert cache_mod.cache_dir() == cache_mod.Path("/somewhere/opsdiag")
