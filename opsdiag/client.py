@@ -104,8 +104,8 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
         entry_key = cache.key("client", read_key, engagement.model_dump_json(), str(as_of),
                               dt.date.today().isoformat())
         cached = cache.load("client", data_dir, entry_key, Client)
-        read = cached and cache.load("dataset", data_dir, read_key, Dataset)
-        if cached is not None and read is not None:
+        read = cache.load("dataset", data_dir, read_key, Dataset) if cached is not None else None
+        if read is not None:  # the client entry holds only the tables derivation replaced
             cached.dataset.tables = {name: read.tables[name] if table is None else table
                                      for name, table in cached.dataset.tables.items()}
             cached.data_dir, cached.engagement = data_dir, engagement

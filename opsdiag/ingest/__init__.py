@@ -175,9 +175,10 @@ def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
     if not data_dir.is_dir():
         raise UsageError(f"{data_dir}: not a folder (give the folder holding the exports)")
     files = list_files(data_dir)
+    caching = cache.cache_dir() is not None
     if digests is None:
-        digests = cache.file_digests(data_dir, files) if cache.cache_dir() is not None else {}
-    entry_key = cache.dataset_key(digests, timezone) if cache.cache_dir() is not None else None
+        digests = cache.file_digests(data_dir, files) if caching else {}
+    entry_key = cache.dataset_key(digests, timezone) if caching else None
     if entry_key and (cached := cache.load("dataset", data_dir, entry_key, Dataset)) is not None:
         return cached  # unchanged exports, read before: nothing to parse (opsdiag/cache.py)
     read: dict[str, list[tuple[str, bool, pd.DataFrame]]] = {t: [] for t in TABLES}
@@ -227,8 +228,9 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
         if run is not None and fmt is not run[0]:
             _finish_run(run, dataset, read)
             run = None
-        if fmt is not None and hasattr(fmt, "batch_reader"):
-            run = run or (fmt, fmt.batch_reader(), [])
+        reader = run[1] if run is not None else fmt.batch_reader() if fmt is not None else None
+        if reader is not None:
+            run = run or (fmt, reader, [])
             ctx = ReadContext(timezone=timezone, path=str(path))
             run[1].add(probe, ctx)  # the page's parsed JSON is dropped with the probe
             run[2].append((rel, path, ctx, digest))

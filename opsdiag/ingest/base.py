@@ -150,6 +150,15 @@ class Format:
     def read(self, probe: Probe, ctx: ReadContext) -> dict[str, pd.DataFrame]:  # pragma: no cover
         raise NotImplementedError
 
+    def batch_reader(self):
+        """A reader of many files of this format at once, or None (each file is ``read`` alone).
+
+        ``read_folder`` hands it consecutive files: ``add(probe, ctx)`` per file, then
+        ``finish()`` returns per file its tables or the exception reading it alone would raise
+        (``jira_json.SearchPages``).
+        """
+        return None
+
 
 # --- CSV -------------------------------------------------------------------------------------
 
