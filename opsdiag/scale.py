@@ -274,7 +274,8 @@ def tool_consolidation_plan(client) -> pd.DataFrame:
         unused_spend = float(group["unused_spend"].fillna(0).sum())
         if dup_spend + unused_spend <= 0:
             continue
-        moving = float(retired["tool"].map(active).sum())
+        # astype: with nobody retired, the empty str Series maps to str and would sum to ''
+        moving = float(retired["tool"].map(active).astype("float64").sum())
         per_seat = group.set_index("tool")["cost_per_seat_month"].get(keep, np.nan) if keep else np.nan
         acting = renewal.reindex(list(retired["tool"]) + list(cut["tool"])).dropna()
         rows.append({"category": category, "action": "consolidate" if keep else "cut unused seats",

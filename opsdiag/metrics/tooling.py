@@ -142,8 +142,9 @@ def tool_spend_by_category(tools: pd.DataFrame) -> pd.DataFrame:
     names = tools["tool"].astype("str")
     frame = pd.DataFrame({"category": _normal_category(tools).fillna(UNCATEGORISED),
                           "annual_spend": tools["monthly_cost"].fillna(0.0) * MONTHS_PER_YEAR,
-                          "unused_spend": names.map(unused).fillna(0.0),
-                          "duplicate_spend": names.map(duplicate).fillna(0.0)})
+                          # astype: mapping an empty str Series keeps dtype str (pandas 3 with pyarrow)
+                          "unused_spend": names.map(unused).astype("float64").fillna(0.0),
+                          "duplicate_spend": names.map(duplicate).astype("float64").fillna(0.0)})
     out = frame.groupby("category")[["annual_spend", "unused_spend", "duplicate_spend"]].sum().reset_index()
     out["used_spend"] = (out["annual_spend"] - out["unused_spend"] - out["duplicate_spend"]).clip(lower=0)
     out = out.astype({"category": "str", "annual_spend": "float64", "used_spend": "float64",
