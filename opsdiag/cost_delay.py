@@ -51,10 +51,9 @@ def release_queue_days(segments: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
     its start and its completion, indexed like ``done``."""
     if segments.empty or done.empty:
         return pd.Series(0.0, index=done.index)
-    # plain object comparisons: a million Python-backed strings compare 4x quicker than through
-    # pandas; the rarer owner first, so the kind is only compared on the release-owned stays
-    owned = np.flatnonzero(segments["owner"].to_numpy(dtype=object) == "release")
-    seg = segments[["item_id", "start", "days"]].iloc[owned[segments["kind"].to_numpy(dtype=object)[owned] == "queue"]]
+    # the rarer owner first, so the kind is only compared on the release-owned stays
+    owned = np.flatnonzero(segments["owner"].eq("release").to_numpy(dtype=bool))
+    seg = segments[["item_id", "start", "days"]].iloc[owned[segments["kind"].iloc[owned].eq("queue").to_numpy(dtype=bool)]]
     finished = pd.Index(done["item_id"])
     if finished.is_unique:  # one row per item (the flow): look rows up instead of merging
         at = finished.get_indexer(seg["item_id"])

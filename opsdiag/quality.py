@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .schema import QualityFinding
+from .text import isin_text
 from .workflow_calendar import history_index, to_naive_utc
 from .workflow_rules import PHASES
 
@@ -137,7 +138,7 @@ def check_moved_backwards(client) -> list[QualityFinding]:
     back = backward[history.from_code, history.to_code]  # code -1: the last row/column (no phase)
     back &= history.at <= to_naive_utc(pd.Series([client.as_of]))[0]  # NaT compares False
     policy = client.engagement.workflow.backward_moves
-    return _finding("moved_backwards", "info", t["item_id"].to_numpy(dtype=object)[back],
+    return _finding("moved_backwards", "info", t["item_id"].iloc[np.flatnonzero(back)].to_numpy(dtype=object),
                     "{n} item(s) moved backwards (done → not done, or in progress → backlog); "
                     f"backward_moves: {policy}")
 
@@ -153,7 +154,7 @@ def check_no_history(client) -> list[QualityFinding]:
     if not flow["has_history"].any():
         return []
     without = flow.loc[~flow["has_history"], "item_id"]
-    known = without.isin(client.dataset.work_items["item_id"])
+    known = isin_text(without, client.dataset.work_items["item_id"])
     return _finding("no_history", "warning", without[known],
                     "{n} item(s) have no status history while others do; their dates come "
                     "from the item's own fields")

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 import pandas as pd
 
+from .text import strip_text
+
 if TYPE_CHECKING:  # pandera is imported on first validation, not by every command
     import pandera.pandas as pa
 
@@ -104,22 +106,6 @@ def as_tuple(value) -> tuple:
         else:
             items = [text]
     return tuple(s for s in (str(v).strip() for v in items if v is not None) if s)
-
-
-def strip_text(series: pd.Series) -> pd.Series:
-    """Text with surrounding whitespace removed and empty strings as missing (dtype ``str``).
-
-    The same as ``s.astype("str").str.strip()`` then masking ``""``, in one pass over an object
-    array: pandas' string methods call a Python function per cell through several layers, which
-    dominated reading a million-row export.
-    """
-    values = series.astype("str").to_numpy(dtype=object)
-    try:
-        out = np.fromiter(map(str.strip, values), dtype=object, count=len(values))
-    except TypeError:  # a missing cell (NaN) among the strings: strip the strings only
-        out = np.array([v.strip() if isinstance(v, str) else v for v in values], dtype=object)
-    out[out == ""] = np.nan
-    return pd.Series(pd.array(out, dtype="str"), index=series.index, name=series.name)
 
 
 def _to_str(series: pd.Series, strip: bool) -> pd.Series:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import config
 from .schema import Dataset
+from .text import take_text
 from .workflow_calendar import (DAY, FrameMemo, HistoryIndex, duration_days, history_index, to_naive_utc,
                                 working_days_between)
 from .workflow_rules import (KINDS, OWNER_RANK, OWNERS, PHASE_RANK, PHASES, inference_source,
@@ -229,11 +230,6 @@ def _attributes(statuses: np.ndarray, mapping: pd.DataFrame) -> dict[str, np.nda
     return out
 
 
-def _as_text(values: np.ndarray, codes: np.ndarray):
-    """``values[codes]`` as a ``str`` array: the distinct values are converted, then taken."""
-    return pd.array(values, dtype="str").take(codes)
-
-
 @dataclass(frozen=True, eq=False)
 class Stays:
     """The stays of a ``status_segments`` frame as arrays, sorted like it (item, then start).
@@ -266,9 +262,9 @@ def stays_of(segments: pd.DataFrame) -> Stays | None:
 def _frame(stays: Stays) -> pd.DataFrame:
     history, attrs, status = stays.history, stays.attributes, stays.status
     frame = pd.DataFrame({
-        "item_id": _as_text(history.ids, stays.code), "status": _as_text(history.statuses, status),
-        "phase": _as_text(attrs["phase"], status), "kind": _as_text(attrs["kind"], status),
-        "owner": _as_text(attrs["owner"], status), "order": attrs["order"][status],
+        "item_id": take_text(history.ids, stays.code), "status": take_text(history.statuses, status),
+        "phase": take_text(attrs["phase"], status), "kind": take_text(attrs["kind"], status),
+        "owner": take_text(attrs["owner"], status), "order": attrs["order"][status],
         "start": _utc(stays.start), "end": _utc(stays.end),
         "days": ((stays.end - stays.start) / DAY).astype("float64", copy=False),
         "open": stays.open, "initial": stays.initial},

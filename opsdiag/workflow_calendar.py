@@ -16,6 +16,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from .text import arrow_text
+
 DAY = np.timedelta64(86_400_000_000, "us")
 
 
@@ -125,13 +127,26 @@ def _stable_order(codes: np.ndarray) -> np.ndarray:
     return np.repeat(offsets, lengths) + np.arange(len(codes))
 
 
-def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``pandas.factorize(values, sort=True)`` of an object array (codes, sorted uniques).
+def _codes(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize`` of a Series, the distinct values as an object array.
 
-    Quicker when equal values come in runs (item ids in a history): the first value of each
-    run is factorized, and text is sorted as numpy strings (the same code-point order as
-    Python's); anything else goes through ``pandas.factorize``.
+    Arrow-backed text is dictionary-encoded by Arrow, without a Python object per cell.
     """
+    codes, uniques = pd.factorize(values, sort=sort)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize(values, sort=True)`` (codes, sorted distinct values as an object array).
+
+    Arrow-backed text is factorized by Arrow (bytewise order: Python's code-point order).
+    Otherwise quicker when equal values come in runs (item ids in a history): the first value
+    of each run is factorized, and text is sorted as numpy strings (the same code-point order
+    as Python's); anything else goes through ``pandas.factorize``.
+    """
+    if arrow_text(values) is not None:
+        return _codes(values, sort=True)
+    values = np.asarray(values, dtype=object)
     try:
         starts = _run_starts(values)
         run_codes, uniques = pd.factorize(values[starts])
@@ -220,9 +235,9 @@ def history_index(transitions: pd.DataFrame) -> HistoryIndex:
     index = _INDEXED.get(transitions)
     if index is not None:
         return index
-    item_code, ids = sorted_codes(transitions["item_id"].to_numpy(dtype=object))
-    from_code, from_values = pd.factorize(transitions["from_status"].astype("str").to_numpy(dtype=object))
-    to_code, to_values = pd.factorize(transitions["to_status"].astype("str").to_numpy(dtype=object))
+    item_code, ids = sorted_codes(transitions["item_id"])
+    from_code, from_values = _codes(transitions["from_status"].astype("str"))
+    to_code, to_values = _codes(transitions["to_status"].astype("str"))
     statuses = pd.unique(np.concatenate([from_values, to_values]).astype(object))
     to_statuses = pd.Index(statuses).get_indexer(to_values) if len(to_values) else np.zeros(0, np.intp)
     to_code = np.append(to_statuses, -1)[to_code] if len(to_code) else to_code

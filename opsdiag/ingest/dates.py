@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFormatError
-from ..schema import strip_text
+from ..text import strip_text
 from .base import OFFSET, RawTable, ReadContext, localize, unify_offsets
 
 # Month names of the Spanish (and Portuguese) UI, full and abbreviated, to English abbreviations.

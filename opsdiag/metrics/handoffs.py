@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..text import arrow_text, isin_text
 from .flow import completed, ids, included, time_dtype
 
 WAIT_COLUMNS = ["item_id", "from_owner", "to_owner", "from_status", "to_status", "at", "received_at",
@@ -42,20 +43,19 @@ def _item_order(segments: pd.DataFrame, item_ids=None) -> tuple[np.ndarray | Non
     if item_ids is None and len(segments) < 2:
         return None, np.zeros(len(segments), dtype="int64")
     item = segments["item_id"]
-    ids = item.to_numpy(dtype=object)
-    run_starts = _run_starts(ids)
+    run_starts = _run_starts(item)
     if item_ids is None:
         positions = None
     else:
         if not isinstance(item_ids, (pd.Series, pd.Index, np.ndarray)):
             item_ids = list(item_ids)  # (a Series is matched as is: listing a million ids is slow)
-        chosen = item.iloc[run_starts].isin(item_ids).to_numpy()
-        positions = np.flatnonzero(np.repeat(chosen, np.diff(np.r_[run_starts, len(ids)])))
-    if _runs_in_order(ids, segments["start"], run_starts):
-        runs = np.zeros(len(ids), dtype="int64")
+        chosen = isin_text(item.iloc[run_starts], item_ids)
+        positions = np.flatnonzero(np.repeat(chosen, np.diff(np.r_[run_starts, len(item)])))
+    if _runs_in_order(item, segments["start"], run_starts):
+        runs = np.zeros(len(item), dtype="int64")
         runs[run_starts[1:]] = 1
         return positions, np.cumsum(runs)
-    rows = np.arange(len(ids)) if positions is None else positions
+    rows = np.arange(len(item)) if positions is None else positions
     keys = segments[["item_id", "start"]].iloc[rows].reset_index(drop=True)
     return rows[keys.sort_values(["item_id", "start"], kind="stable").index.to_numpy()], None
 
@@ -64,30 +64,38 @@ def _sorted_by_item_and_start(seg: pd.DataFrame) -> bool:
     """True when the rows already run by ``item_id``, then ``start`` (a stable sort would not move them)."""
     if len(seg) < 2:
         return True
-    ids = seg["item_id"].to_numpy(dtype=object)
-    return _runs_in_order(ids, seg["start"], _run_starts(ids))
+    return _runs_in_order(seg["item_id"], seg["start"], _run_starts(seg["item_id"]))
 
 
-def _run_starts(ids: np.ndarray) -> np.ndarray:
-    """Positions where a run of equal consecutive ids starts (NaN ids are runs of one)."""
-    if not len(ids):
+def _run_starts(item: pd.Series) -> np.ndarray:
+    """Positions where a run of equal consecutive ids starts (missing ids are runs of one)."""
+    if not len(item):
         return np.zeros(0, dtype="int64")
-    return np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    arrow = arrow_text(item)
+    if arrow is not None:  # Arrow compares the text without a Python object per id
+        import pyarrow.compute as pc
+
+        differs = np.asarray(pc.not_equal(arrow[1:], arrow[:-1]).fill_null(True), dtype=bool)
+    else:
+        ids = item.to_numpy(dtype=object)
+        differs = ids[1:] != ids[:-1]
+    return np.flatnonzero(np.r_[True, differs])
 
 
-def _runs_in_order(ids: np.ndarray, start: pd.Series, run_starts: np.ndarray) -> bool:
+def _runs_in_order(item: pd.Series, start: pd.Series, run_starts: np.ndarray) -> bool:
     """``_sorted_by_item_and_start`` given the positions where a new item id starts a run."""
-    if len(ids) < 2:
+    if len(item) < 2:
         return True
+    ids = item.iloc[run_starts].to_numpy(dtype=object)  # one id per run
     # a missing id is never equal to its neighbours, so it starts a run: checking run starts is enough
-    if pd.isna(ids[run_starts]).any() or start.isna().any() or not isinstance(start.dtype, pd.DatetimeTZDtype):
+    if pd.isna(ids).any() or start.isna().any() or not isinstance(start.dtype, pd.DatetimeTZDtype):
         return False
     step = np.diff(start.array.asi8)  # instants as integers since the epoch (UTC)
     step[run_starts[1:] - 1] = 0  # a new item may start earlier than the last stay of the one before
     if (step < 0).any():
         return False
     try:  # each run's id above the one before: every item in one run, in id order
-        return bool(np.all(ids[run_starts[1:]] > ids[run_starts[:-1]]))
+        return bool(np.all(ids[1:] > ids[:-1]))
     except TypeError:  # ids of mixed types: let the sort decide
         return False
 
@@ -196,9 +204,8 @@ def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
     if not len(rows):
         return _empty(columns, dtypes)
     # the non-blocked stays, as row numbers of ``segments`` in item-then-start order, so the stay
-    # before one (within the item) is the previous row number when the item is the same; object
-    # arrays compare a million Python strings several times quicker than pandas' string methods
-    unblocked = segments["kind"].to_numpy(dtype=object) != "blocked"
+    # before one (within the item) is the previous row number when the item is the same
+    unblocked = ~segments["kind"].eq("blocked").to_numpy(dtype=bool)
     kept = np.flatnonzero(unblocked) if positions is None else rows[unblocked[rows]]
     same_item = np.zeros(len(kept), dtype=bool)
     if runs is not None:  # rows in order: one run per item
@@ -213,7 +220,7 @@ def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):  # (NaN orders compare False: no bounce)
         lower = np.flatnonzero(order < prior_order)
     # of the moves down, those into a committed status (one string comparison per move, not per stay)
-    bounced = lower[segments["phase"].to_numpy(dtype=object)[kept[lower]] == "committed"]
+    bounced = lower[segments["phase"].iloc[kept[lower]].eq("committed").to_numpy(dtype=bool)]
     now, before = kept[bounced], kept[bounced - 1]
 
     def pick(column: str, positions: np.ndarray) -> pd.Series:
@@ -223,7 +230,7 @@ def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
     out = pd.DataFrame({"item_id": pick("item_id", now), "at": pick("start", now),
                         "from_status": pick("status", before), "to_status": pick("status", now),
                         "from_kind": before_kind,
-                        "days_in_bounced_step": np.where(before_kind.to_numpy(dtype=object) == "active",
+                        "days_in_bounced_step": np.where(before_kind.eq("active").to_numpy(dtype=bool),
                                                          pd.to_numeric(pick("days", before), errors="coerce"), 0.0)})
     return out.astype(dtypes).reset_index(drop=True) if len(out) else _empty(columns, dtypes)
 
