@@ -28,15 +28,19 @@ load.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
 import pickle
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .text import arrow_text
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,7 @@ def dataset_key(digests: dict[str, str], timezone: str) -> str:
 
 def load(kind: str, data_dir: Path, entry_key: str, expected: type):
     """The cached ``kind`` entry of ``data_dir`` when its key is ``entry_key``, else ``None``."""
+    wait()  # an entry this process is still writing
     path = _entry(kind, data_dir)
     if path is None or not path.is_file():
         return None
@@ -105,11 +110,59 @@ def load(kind: str, data_dir: Path, entry_key: str, expected: type):
 
 
 def save(kind: str, data_dir: Path, entry_key: str, value) -> None:
-    """Store ``value`` as the ``kind`` entry of ``data_dir`` (atomically; failures are only logged)."""
+    """Store ``value`` as the ``kind`` entry of ``data_dir`` (atomically; failures are only logged).
+
+    The entry is written by a background thread, in the order ``save`` was called, while the
+    caller goes on (an entry is a hundred megabytes for a million status changes: writing it
+    took as long as the diagnosis that follows). ``load`` and ``wait`` wait for the writes;
+    Python waits for them before it exits. What is written is ``value`` as it is now: its
+    frames are copied first (``_snapshot``), so a table changed meanwhile is stored unchanged.
+    """
+    global _WRITER
     folder = cache_dir()
     path = _entry(kind, data_dir)
     if folder is None or path is None:
         return
+    value = _snapshot(value)
+    before = _WRITER
+
+    def write() -> None:
+        if before is not None:
+            before.join()
+        _write(folder, path, entry_key, value)
+
+    _WRITER = threading.Thread(target=write, name="opsdiag-cache-writer")
+    _WRITER.start()
+
+
+_WRITER: threading.Thread | None = None  # the last entry write started
+
+
+def _snapshot(value):
+    """``value`` with every DataFrame, dataclass, dict and list in it copied, not the data.
+
+    A frame's shallow copy is copy-on-write (pandas 3): a later change to the original copies
+    the changed columns first, so the snapshot keeps what the frame held when it was taken.
+    """
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _snapshot(getattr(value, f.name))
+                                            for f in dataclasses.fields(value) if f.init})
+    if isinstance(value, dict):
+        return {k: _snapshot(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_snapshot(v) for v in value]
+    return value
+
+
+def wait() -> None:
+    """Return once every entry ``save`` was asked for is written (or given up)."""
+    if _WRITER is not None:
+        _WRITER.join()
+
+
+def _write(folder: Path, path: Path, entry_key: str, value) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -128,9 +181,10 @@ def save(kind: str, data_dir: Path, entry_key: str, value) -> None:
 class _FramePickler(pickle.Pickler):
     """Pickles DataFrames with their text columns as codes and distinct values.
 
-    A text column holds a Python string per cell, and pickling a million of them one by one
-    (each remembered in the pickler's memo) was most of the cost of writing and reading an
-    entry; its codes and its few distinct values are one array and a short list. Loading gives
+    A Python-backed text column holds a Python string per cell, and pickling a million of them
+    one by one (each remembered in the pickler's memo) was most of the cost of writing and
+    reading an entry; its codes and its few distinct values are one array and a short list.
+    Arrow-backed text pickles as Arrow buffers, as it is. Loading gives
     back an equal frame (same columns, dtypes, index, missing values).
     """
 
@@ -141,17 +195,19 @@ class _FramePickler(pickle.Pickler):
 
 
 def _pack_column(column: pd.Series):
-    if column.dtype == "str" and len(column) > 1:
+    """``(dtype, codes, distinct values)`` of Python-backed text, else ``(None, array, None)``
+    (Arrow-backed text pickles as Arrow buffers, as it is)."""
+    if column.dtype == "str" and len(column) > 1 and arrow_text(column) is None:
         codes, uniques = pd.factorize(column.to_numpy(dtype=object))  # missing -> -1
-        return "str", codes.astype(np.int32), uniques
-    return "array", column.array, None
+        return column.dtype, codes.astype(np.int32), uniques
+    return None, column.array, None
 
 
 def _unpack_frame(index, columns, packed, attrs) -> pd.DataFrame:
     data = {}
-    for name, (kind, values, uniques) in zip(columns, packed):
-        if kind == "str":
-            values = pd.array(np.append(uniques, np.nan).astype(object)[values], dtype="str")
+    for name, (text, values, uniques) in zip(columns, packed):
+        if text is not None:
+            values = pd.array(np.append(uniques, np.nan).astype(object)[values], dtype=text)
         data[name] = values
     frame = pd.DataFrame(data, index=index, columns=columns, copy=False)
     frame.attrs = attrs
@@ -178,16 +234,17 @@ _FINGERPRINT: str | None = None
 
 
 def _code_fingerprint() -> str:
-    """The versions of opsdiag, pandas and numpy, and the bytes of every opsdiag module."""
+    """The versions of opsdiag, pandas, numpy and pyarrow, and the bytes of every opsdiag module."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
         import numpy
         import pandas
+        import pyarrow
 
         from . import __version__
 
         package = Path(__file__).resolve().parent
-        h = hashlib.sha256(f"{__version__} {pandas.__version__} {numpy.__version__}".encode())
+        h = hashlib.sha256(f"{__version__} {pandas.__version__} {numpy.__version__} {pyarrow.__version__}".encode())
         for source in sorted(package.rglob("*.py")):
             h.update(str(source.relative_to(package)).encode() + b"\0" + source.read_bytes())
         _FINGERPRINT = h.hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -28,6 +29,12 @@ def client(tmp_path):
     return write_client(tmp_path / "client", logo=False)
 
 
+def _written(folder):
+    """``folder`` once the entries being written in the background are written."""
+    cache_mod.wait()
+    return folder
+
+
 def _no_parsing(monkeypatch):
     """Make any real parse fail, so a read that succeeds must come from the cache."""
     def boom(*args, **kwargs):
@@ -37,13 +44,40 @@ def _no_parsing(monkeypatch):
 
 def test_second_read_of_unchanged_folder_comes_from_the_cache(client, cache_dir, monkeypatch):
     first = ingest.read_folder(client)
-    assert len(list(cache_dir.glob("dataset-*.pickle"))) == 1
+    assert len(list(_written(cache_dir).glob("dataset-*.pickle"))) == 1
     _no_parsing(monkeypatch)
     second = ingest.read_folder(client)
     for name, frame in first.tables.items():
         pd.testing.assert_frame_equal(second.tables[name], frame)
     assert [f.sha256 for f in second.files] == [f.sha256 for f in first.files]
     assert [q.check for q in second.quality] == [q.check for q in first.quality]
+
+
+def test_entries_are_written_in_the_background_and_before_python_exits(client, cache_dir):
+    import subprocess
+    import sys
+
+    code = ("import sys, opsdiag.cache as c, opsdiag.ingest as i; i.read_folder(sys.argv[1]);"
+            "print(c._WRITER is not None and c._WRITER.name)")  # exits without waiting itself
+    done = subprocess.run([sys.executable, "-c", code, str(client)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "opsdiag-cache-writer"
+    (entry,) = cache_dir.glob("dataset-*.pickle")  # complete: the next read is a hit
+    assert cache_mod.load("dataset", client, cache_mod.dataset_key(
+        cache_mod.file_digests(client, ingest.list_files(client)), "UTC"), ingest.Dataset) is not None
+
+
+def test_a_table_changed_while_its_entry_is_written_is_stored_as_it_was_read(client, cache_dir, monkeypatch):
+    import threading
+
+    go, write = threading.Event(), cache_mod._write
+    monkeypatch.setattr(cache_mod, "_write", lambda *args: (go.wait(5), write(*args)))
+    first = ingest.read_folder(client)
+    expected = first.work_items.copy()
+    first.work_items.loc[0, "title"] = "changed in place"  # before the entry is written
+    first.work_items["added"] = 1
+    go.set()
+    _no_parsing(monkeypatch)
+    pd.testing.assert_frame_equal(ingest.read_folder(client).work_items, expected)
 
 
 def test_an_edit_of_the_same_size_is_read_again(client, cache_dir):
@@ -79,10 +113,11 @@ def test_off_writes_nothing(client, cache_dir, monkeypatch):
 
 def test_a_damaged_entry_is_a_normal_read_and_is_replaced(client, cache_dir):
     expected = ingest.read_folder(client)
-    (entry,) = cache_dir.glob("dataset-*.pickle")
+    (entry,) = _written(cache_dir).glob("dataset-*.pickle")
     entry.write_bytes(entry.read_bytes()[:200])  # truncated
     again = ingest.read_folder(client)
     pd.testing.assert_frame_equal(again.work_items, expected.work_items)
+    cache_mod.wait()
     assert entry.stat().st_size > 200
 
 
@@ -95,7 +130,7 @@ def test_an_unwritable_cache_never_fails_a_read(client, tmp_path, monkeypatch):
 
 def test_entries_are_private_to_the_user(client, cache_dir):
     ingest.read_folder(client)
-    (entry,) = cache_dir.glob("dataset-*.pickle")
+    (entry,) = _written(cache_dir).glob("dataset-*.pickle")
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
     assert stat.S_IMODE(cache_dir.stat().st_mode) & 0o077 == 0
 
@@ -113,7 +148,7 @@ def test_dataset_key_changes_with_code_fingerprint_timezone_and_content(monkeypa
 
 def test_second_load_client_is_the_cached_client(client, cache_dir, monkeypatch):
     first = load_client(client)
-    assert {p.name.split("-")[0] for p in cache_dir.glob("*.pickle")} == {"dataset", "client"}
+    assert {p.name.split("-")[0] for p in _written(cache_dir).glob("*.pickle")} == {"dataset", "client"}
     import opsdiag.client as client_mod
 
     def boom(*args, **kwargs):
@@ -137,12 +172,14 @@ def test_a_config_or_as_of_change_derives_again_from_the_cached_dataset(client, 
     assert renamed.name == "Renamed Co"
 
 
-def test_entries_store_text_columns_as_codes_and_load_equal_frames(tmp_path):
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+def test_entries_store_text_columns_as_codes_and_load_equal_frames(tmp_path, storage):
     import io
     import pickle
 
+    text = pd.StringDtype(storage, na_value=np.nan)  # the ``str`` dtype, with either storage
     frame = pd.DataFrame({
-        "item_id": pd.array(["A-1", None, "A-1", "B-2"], dtype="str"),
+        "item_id": pd.array(["A-1", None, "A-1", "B-2"], dtype=text),
         "at": pd.to_datetime(["2026-01-01", None, "2026-01-02", "2026-01-03"], utc=True),
         "labels": [("x",), (), ("x", "y"), ()],
         "days": [1.5, float("nan"), 0.0, 2.0],
@@ -156,20 +193,22 @@ def test_entries_store_text_columns_as_codes_and_load_equal_frames(tmp_path):
     pd.testing.assert_frame_equal(back["f"], frame, check_exact=True)
     assert back["f"].attrs == {"source": "test"} and back["f"]["item_id"].isna().tolist() == [False, True, False, False]
     pd.testing.assert_frame_equal(back["r"], repeated)
-    assert b"A-1" in buffer.getvalue() and buffer.getvalue().count(b"A-1") == 1  # one distinct value, once
+    assert back["f"]["item_id"].dtype == text and back["f"]["item_id"].array.dtype.storage == storage
+    if storage == "python":  # Python strings go as codes: one distinct value, once
+        assert b"A-1" in buffer.getvalue() and buffer.getvalue().count(b"A-1") == 1
 
 
 def test_the_client_entry_shares_the_dataset_entry_tables(client, cache_dir):
     first = load_client(client)
-    (client_entry,) = cache_dir.glob("client-*.pickle")
+    (client_entry,) = _written(cache_dir).glob("client-*.pickle")
     assert b"Second item" not in client_entry.read_bytes()  # a title: kept in the dataset entry only
     again = load_client(client)
     pd.testing.assert_frame_equal(again.dataset.work_items, first.dataset.work_items)
     pd.testing.assert_frame_equal(again.dataset.feedback, first.dataset.feedback)  # linked: its own copy
-    for entry in cache_dir.glob("dataset-*.pickle"):
+    for entry in _written(cache_dir).glob("dataset-*.pickle"):
         entry.unlink()  # without its tables the client entry is a miss: read and derive again
     pd.testing.assert_frame_equal(load_client(client).flow, first.flow)
-    assert len(list(cache_dir.glob("dataset-*.pickle"))) == 1
+    assert len(list(_written(cache_dir).glob("dataset-*.pickle"))) == 1
 
 
 def test_without_a_home_folder_nothing_is_cached(monkeypatch):

@@ -105,6 +105,7 @@ def render_report(data_dir=None, config_path=None, as_of=None, out_dir="reports"
     InputFormatError : no file of the folder was recognised as an export.
     UsageError, ConfigError : bad arguments or engagement.yaml.
     """
+    from .. import cache
     from ..client import load_client
     from ..resources import default_data_dir, notebooks_dir as bundled_notebooks
     from . import summary as summary_mod
@@ -143,6 +144,7 @@ def render_report(data_dir=None, config_path=None, as_of=None, out_dir="reports"
     target = out_dir / slug / as_of_text
     target.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{as_of_text}.", suffix=".building", dir=target.parent))
+    cache.wait()  # the notebooks' kernels load the client from the entries this load wrote
     try:
         jobs = [(sources / f"{PHASES[p][0]}.ipynb", build / f"{PHASES[p][0]}.ipynb") for p in phases]
         try:
