@@ -35,6 +35,7 @@ import os
 import pickle
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -65,12 +66,14 @@ def cache_dir() -> Path | None:
 
 
 def file_digests(data_dir: Path, files: list[Path]) -> dict[str, str]:
-    """``{path relative to data_dir: sha256 hex digest}`` of each file's bytes."""
-    digests = {}
-    for path in files:
+    """``{path relative to data_dir: sha256 hex digest}`` of each file's bytes (two files at a
+    time: reading and hashing let other threads run)."""
+    def digest(path: Path) -> str:
         with open(path, "rb") as fh:
-            digests[str(path.relative_to(data_dir))] = hashlib.file_digest(fh, "sha256").hexdigest()
-    return digests
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+
+    with ThreadPoolExecutor(2, thread_name_prefix="opsdiag-sha256") as pool:
+        return {str(path.relative_to(data_dir)): value for path, value in zip(files, pool.map(digest, files))}
 
 
 def key(*parts: str) -> str:

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 
 def arrow_text(series) -> pa.Array | pa.ChunkedArray | None:
-    """The Arrow array behind a Series or Index of Arrow-backed text, else None."""
-    values = getattr(series, "array", None)
+    """The Arrow array behind Arrow-backed text (a Series, an Index or a pandas array), else None."""
+    values = series if isinstance(series, pd.api.extensions.ExtensionArray) else getattr(series, "array", None)
     if not isinstance(values, pd.arrays.ArrowStringArray):
         return None
     import pyarrow as pa

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -184,8 +185,8 @@ def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
         return cached  # unchanged exports, read before: nothing to parse (opsdiag/cache.py)
     read: dict[str, list[tuple[str, bool, pd.DataFrame]]] = {t: [] for t in TABLES}
     dataset = Dataset()
-    with _gc_paused():
-        _read_files(data_dir, progress(files) if progress else files, timezone, dataset, read, digests)
+    with _gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="opsdiag-sha256") as hashing:
+        _read_files(data_dir, progress(files) if progress else files, timezone, dataset, read, digests, hashing)
     parts = {name: _conform_runs(name, entries) for name, entries in read.items()}
     merged = {name: _merge(name, frames, dataset) for name, frames in parts.items()}
     dataset.tables.update(merged)
@@ -212,8 +213,12 @@ def _gc_paused():
 
 
 def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
-                read: dict[str, list[tuple[str, bool, pd.DataFrame]]], digests: dict[str, str] | None = None) -> None:
+                read: dict[str, list[tuple[str, bool, pd.DataFrame]]], digests: dict[str, str] | None = None,
+                hashing: Executor | None = None) -> None:
     """Read each file into ``read`` (unconformed frames per table) and ``dataset`` (files, findings).
+
+    A file's sha256 not in ``digests`` is computed by ``hashing`` while the file is parsed
+    (hashlib lets other threads run).
 
     Consecutive files of a format with a ``batch_reader`` (Jira REST pages) are read as one run:
     the reader flattens each page as it comes and builds the tables once for the run, and every
@@ -224,7 +229,7 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
     for path in files:
         rel = str(path.relative_to(data_dir))
         probe = Probe(path)
-        digest = digests.get(rel) or hashlib.sha256(probe.raw).hexdigest()
+        digest = digests.get(rel) or (hashing.submit(_sha256, probe.raw) if hashing else _sha256(probe.raw))
         fmt = detect(probe)
         if run is not None and fmt is not run[0]:
             _finish_run(run, dataset, read)
@@ -262,8 +267,13 @@ def _finish_run(run, dataset: Dataset, read: dict[str, list[tuple[str, bool, pd.
         _keep(rel, fmt, result, ctx.findings, digest, dataset, read)
 
 
-def _keep(rel: str, fmt: Format, tables: dict[str, pd.DataFrame], findings: list, digest: str,
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _keep(rel: str, fmt: Format, tables: dict[str, pd.DataFrame], findings: list, digest: str | Future,
           dataset: Dataset, read: dict[str, list[tuple[str, bool, pd.DataFrame]]]) -> None:
+    digest = digest if isinstance(digest, str) else digest.result()
     has_history = len(tables.get("transitions", ())) > 0
     for name, frame in tables.items():
         read[name].append((rel, has_history, frame))

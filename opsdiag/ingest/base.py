@@ -252,15 +252,19 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
     """
     if probe.is_binary:
         raise InputFormatError(probe.path, "not a text CSV file (binary content)")
-    if probe.encoding == "cp1252":
-        ctx.note("encoding_fallback", "info", [probe.path.name],
-                 "file is not UTF-8; read as Windows-1252 (an Excel re-save)", count=1)
-    # parse the bytes (pandas decodes them: 2-3x quicker than parsing a decoded str), unless the
-    # text is decoded already or was handed over trimmed by an importer (``probe.text`` set)
+    # parse the bytes, unless the text is decoded already or was handed over trimmed by an
+    # importer (``probe.text`` set); pyarrow checks the bytes are UTF-8 as it reads them, so
+    # the whole file is not decoded first
     text = probe.__dict__.get("text")
-    skip = _leading_lines(_text_head(probe) if text is None else text) if header_row is None else header_row
-    frame = _arrow_records(probe.raw, skip) if text is None and probe.encoding == "utf-8-sig" else None
-    if frame is None:
+    frame = None
+    if text is None:
+        skip = _leading_lines(_text_head(probe, "utf-8-sig")) if header_row is None else header_row
+        frame = _arrow_records(probe.raw, skip)
+    if frame is None:  # pandas' C parser (2-3x quicker on bytes than on a decoded str)
+        if probe.encoding == "cp1252":
+            ctx.note("encoding_fallback", "info", [probe.path.name],
+                     "file is not UTF-8; read as Windows-1252 (an Excel re-save)", count=1)
+        skip = _leading_lines(_text_head(probe) if text is None else text) if header_row is None else header_row
         frame = _c_records(probe, text, skip)
     if frame.empty:
         raise InputFormatError(probe.path, "the file is empty")
@@ -356,12 +360,13 @@ def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray:
     return nonblank
 
 
-def _text_head(probe: Probe) -> str:
-    """The first ``HEAD_BYTES`` characters of ``probe.text`` without decoding the whole file.
+def _text_head(probe: Probe, encoding: str | None = None) -> str:
+    """The first ``HEAD_BYTES`` characters of ``probe.text`` (decoded as ``encoding``, by default
+    the file's) without decoding the whole file.
 
     Four bytes per character at most, so decoding ``4 × HEAD_BYTES`` bytes yields them all.
     """
-    return probe.raw[: 4 * HEAD_BYTES].decode(probe.encoding, errors="replace")[:HEAD_BYTES]
+    return probe.raw[: 4 * HEAD_BYTES].decode(encoding or probe.encoding, errors="replace")[:HEAD_BYTES]
 
 
 def _leading_lines(text: str) -> int:
