@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .cost_inputs import DAYS_PER_YEAR, CostFigure, CostInputs, _ids
+from .metrics.flow import unique_positions
 
 
 def _delayed(inp: CostInputs, formula: str, lever: str, ids: tuple[str, ...], part: tuple | None,
@@ -54,9 +55,8 @@ def release_queue_days(segments: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
     # the rarer owner first, so the kind is only compared on the release-owned stays
     owned = np.flatnonzero(segments["owner"].eq("release").to_numpy(dtype=bool))
     seg = segments[["item_id", "start", "days"]].iloc[owned[segments["kind"].iloc[owned].eq("queue").to_numpy(dtype=bool)]]
-    finished = pd.Index(done["item_id"])
-    if finished.is_unique:  # one row per item (the flow): look rows up instead of merging
-        at = finished.get_indexer(seg["item_id"])
+    at = unique_positions(done["item_id"], seg["item_id"])
+    if at is not None:  # one row per item (the flow): look rows up instead of merging
         seg, at = seg[at >= 0], at[at >= 0]
         start = seg["start"].array
         inside = (start >= done["started_at"].array.take(at)) & (start < done["completed_at"].array.take(at))

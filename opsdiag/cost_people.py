@@ -49,16 +49,18 @@ def survey_waste(inp: CostInputs, column: str) -> CostFigure:
     # the order of DataFrame.sort_values("cost_per_year", ascending=False) (the same argsort of
     # the same values), applied while the frame is built rather than by sorting a copy
     ranked = pd.Series(cost).sort_values(ascending=False).index.to_numpy()
-    rows = kept[ranked]
+    rows, hours, cost = kept[ranked], hours[ranked], cost[ranked]
     detail = pd.DataFrame({"person": survey.person.take(rows), "role": survey.role.take(rows),
                            "excess_hours_per_week": excess[ranked], "rate": rate[ranked],
-                           "hours_per_year": hours[ranked], "cost_per_year": cost[ranked]},
+                           "hours_per_year": hours, "cost_per_year": cost},
                           index=survey.index[rows])
-    hours_per_year = float(detail["hours_per_year"].sum())
+    # sums and evidence from the arrays the detail is built from: the model runs this formula
+    # again for every rate scenario, and reading the frame's columns back was a third of its time
+    hours_per_year = float(hours.sum())
     roles = sorted(key for key in survey.role_rate_ids if key in inp.values)
-    return CostFigure(f"survey_waste.{column}", lever, hours_per_year, float(detail["cost_per_year"].sum()),
+    return CostFigure(f"survey_waste.{column}", lever, hours_per_year, float(cost.sum()),
                       (healthy_id, "weeks_per_year", "rate.default", *roles),
-                      _ids(detail["person"]), detail, hours_per_year, "hours")
+                      tuple(survey.person_ids[rows]), detail, hours_per_year, "hours")
 
 
 def _answers(hours: pd.Series) -> np.ndarray | None:
@@ -72,6 +74,7 @@ class _Survey:
 
     index: pd.Index  # the people table's
     person: pd.api.extensions.ExtensionArray
+    person_ids: np.ndarray  # each person as evidence: ``_ids`` of ``person``, as an object array
     role: pd.api.extensions.ExtensionArray
     rated: _RatedPeople
     role_rate_ids: tuple[str, ...]  # "rate.<role>" per distinct lower-cased role (the figure's assumptions)
@@ -79,7 +82,9 @@ class _Survey:
     @classmethod
     def of(cls, people: pd.DataFrame) -> "_Survey":
         role_ids = tuple(f"rate.{r}" for r in people["role"].dropna().str.lower().unique())
-        return cls(people.index, people["person"].array, people["role"].array,
+        person_ids = np.empty(len(people), dtype=object)
+        person_ids[:] = _ids(people["person"])
+        return cls(people.index, people["person"].array, person_ids, people["role"].array,
                    _RatedPeople.of(people["role"], people["hourly_cost"]), role_ids)
 
 

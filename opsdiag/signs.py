@@ -138,15 +138,15 @@ def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.
     ``slippage`` is ``metrics.delivery.release_slippage(releases, as_of, work_items)`` when
     already computed."""
     from .metrics.delivery import release_slippage
+    from .metrics.flow import unique_positions
 
     slip = release_slippage(releases, as_of, work_items) if slippage is None else slippage
     shipped = slip[slip["released"] & (slip["items"] > 0)]
     if shipped.empty:
         return _not_measured("eng_gtm_disagree", "releases with dates and the items in each (fix versions)")
     members = shipped[["release", "released_date", "item_ids"]].explode("item_ids").rename(columns={"item_ids": "item_id"})
-    items = pd.Index(flow["item_id"])
-    if items.is_unique:  # one row per item (the flow): look the completions up, as a left merge would
-        found = items.get_indexer(members["item_id"])
+    found = unique_positions(flow["item_id"], members["item_id"])
+    if found is not None:  # one row per item (the flow): look the completions up, as a left merge would
         members = members.reset_index(drop=True)
         members["completed_at"] = flow["completed_at"].array.take(found, allow_fill=True)
     else:

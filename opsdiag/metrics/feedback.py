@@ -22,6 +22,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ..text import isin_text
+
 log = logging.getLogger(__name__)
 
 FUNNEL_STEPS = ("received", "triaged", "linked", "shipped")
@@ -126,7 +128,7 @@ def feedback_funnel(feedback: pd.DataFrame, flow: pd.DataFrame, as_of) -> pd.Dat
              .dropna(subset=["item_id"]))
     # only the linked items' rows: merging with every item of the flow hashes every id
     item_created = flow["created_at"]
-    items = flow.loc[(item_created.isna() | (item_created <= as_of)) & flow["item_id"].isin(links["item_id"]),
+    items = flow.loc[(item_created.isna() | (item_created <= as_of)) & isin_text(flow["item_id"], links["item_id"]),
                      ["item_id", "created_at", "completed_at"]]
     links = links.merge(items, on="item_id", how="inner")
     links["linked_at"] = links["created_at"].where(links["created_at"] > links["feedback_created_at"],
@@ -137,7 +139,7 @@ def feedback_funnel(feedback: pd.DataFrame, flow: pd.DataFrame, as_of) -> pd.Dat
     linked_ids = pd.Series(per_feedback.index, dtype="str")
     shipped = per_feedback[per_feedback["shipped_at"].notna()]
 
-    in_flow = fb["feedback_id"].isin(linked_ids)
+    in_flow = isin_text(fb["feedback_id"], linked_ids)
     triaged = fb[_is_triaged(fb, as_of, _is_linked(fb)) | in_flow]
     triage_latency = (triaged["triaged_at"].where(triaged["triaged_at"] <= as_of)
                       - triaged["created_at"]) / DAY

@@ -86,15 +86,22 @@ def _runs_in_order(item: pd.Series, start: pd.Series, run_starts: np.ndarray) ->
     """``_sorted_by_item_and_start`` given the positions where a new item id starts a run."""
     if len(item) < 2:
         return True
-    ids = item.iloc[run_starts].to_numpy(dtype=object)  # one id per run
+    ids = item.iloc[run_starts]  # one id per run
     # a missing id is never equal to its neighbours, so it starts a run: checking run starts is enough
-    if pd.isna(ids).any() or start.isna().any() or not isinstance(start.dtype, pd.DatetimeTZDtype):
+    if ids.isna().any() or start.isna().any() or not isinstance(start.dtype, pd.DatetimeTZDtype):
         return False
     step = np.diff(start.array.asi8)  # instants as integers since the epoch (UTC)
     step[run_starts[1:] - 1] = 0  # a new item may start earlier than the last stay of the one before
     if (step < 0).any():
         return False
-    try:  # each run's id above the one before: every item in one run, in id order
+    # each run's id above the one before: every item in one run, in id order
+    arrow = arrow_text(ids)
+    if arrow is not None:  # Arrow compares UTF-8 bytes, which order as Python orders the text
+        import pyarrow.compute as pc
+
+        return len(arrow) < 2 or pc.all(pc.greater(arrow[1:], arrow[:-1])).as_py()
+    ids = ids.to_numpy(dtype=object)
+    try:
         return bool(np.all(ids[1:] > ids[:-1]))
     except TypeError:  # ids of mixed types: let the sort decide
         return False

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..text import isin_text
 from .feedback import DAY, _ids, _lower, to_utc
 
 log = logging.getLogger(__name__)
@@ -229,12 +230,12 @@ def evidence_share(flow: pd.DataFrame, feedback: pd.DataFrame) -> EvidenceShare:
     (NaN when nothing was completed, or when there is no feedback at all: not assessed rather
     than 0). Every feedback counts, whenever it was received.
     """
-    done = flow["phase"].to_numpy(dtype=object) == "done"
+    done = flow["phase"].eq("done").to_numpy(dtype=bool)  # (Arrow compares the text: no object per row)
     if "included" in flow.columns:
-        done &= flow["included"].fillna(False).astype(bool).to_numpy()
+        done = done & flow["included"].fillna(False).astype(bool).to_numpy()
     done = flow.loc[done, "item_id"]  # (only the column needed: copying every column of the flow is slow)
-    linked = set(feedback["linked_item_ids"].explode().dropna().astype("str"))
-    has = done.astype("str").isin(linked)
+    linked = feedback["linked_item_ids"].explode().dropna().astype("str")
+    has = isin_text(done.astype("str"), linked)
     share = _share(int(has.sum()), len(done)) if len(feedback) else float("nan")
     return EvidenceShare(completed=len(done), with_evidence=int(has.sum()), share=share,
                          ids_with=_ids(sorted(done[has].tolist())),
