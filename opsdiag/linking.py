@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .text import isin_text
+
 KEY = r"(?<![\w-])(?P<key>[A-Z][A-Z0-9]+-\d+)(?!\w)"
 REPO_REF = r"(?<![\w./-])(?P<repo_ref>[\w.-]+/[\w.-]+#\d+)(?!\w)"
 BARE_NUMBER = r"(?<![\w/#])#(?P<number>\d+)(?!\w)"
@@ -52,14 +54,18 @@ def link_feedback(feedback: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
         explicit = pd.Series([()] * len(out), index=out.index, dtype="object")
 
     text = _column_text(out, "title") + "\n" + _column_text(out, "text") + "\n" + _tag_text(out)
-    found = text.reset_index(drop=True).str.extractall(REFERENCE)  # level 0 = row position
+    text = text.reset_index(drop=True)
+    # every reference holds a "#" or an upper-case word and a "-": only rows with one are searched
+    # by Python's regex (this test runs on all rows at once, in Arrow's regex kernel)
+    maybe = text.str.contains(r"[A-Z][A-Z0-9]+-|#", regex=True).to_numpy(dtype=bool)
+    found = text[maybe].str.extractall(REFERENCE)  # level 0 = row position
     refs = pd.Series([], dtype="str")
     if not found.empty:
         ids = pd.Index(items["item_id"].dropna().astype("str").unique() if len(items) else [], dtype="str")
         by_number = found["number"].map(_unique_by_number(ids)).astype("str")
         refs = found["key"].fillna(found["repo_ref"]).fillna(by_number)
         refs.index = found.index.get_level_values(0)
-        refs = refs[refs.isin(ids)]
+        refs = refs[isin_text(refs, ids)]
 
     explicit_long = explicit.reset_index(drop=True).explode().dropna()
     long = pd.DataFrame({"row": np.concatenate([explicit_long.index.to_numpy(), refs.index.to_numpy()]),
@@ -110,8 +116,10 @@ def _group_tuples(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:
 
 def _unique_by_number(ids: pd.Index) -> dict[str, str]:
     """``"12" → "owner/repo#12"`` for issue numbers that exactly one item id ends with."""
-    numbers = pd.Series(ids, dtype="str").str.extract(r"#(\d+)$", expand=False)
-    owners = pd.DataFrame({"number": numbers, "item_id": pd.Series(ids, dtype="str")}).dropna()
+    ids = pd.Series(ids, dtype="str")
+    ids = ids[ids.str.contains("#", regex=False).to_numpy(dtype=bool)]  # the others end in no "#12"
+    numbers = ids.str.extract(r"#(\d+)$", expand=False)
+    owners = pd.DataFrame({"number": numbers, "item_id": ids}).dropna()
     unique = owners.groupby("number")["item_id"].agg(["count", "first"])
     unique = unique[unique["count"] == 1]
     return dict(zip(unique.index, unique["first"]))

@@ -24,9 +24,9 @@ import pandas as pd
 
 from . import config
 from .schema import Dataset
-from .text import take_text
-from .workflow_calendar import (DAY, FrameMemo, HistoryIndex, duration_days, history_index, to_naive_utc,
-                                working_days_between)
+from .text import first_positions, take_text
+from .workflow_calendar import (DAY, FrameMemo, HistoryIndex, duration_days, history_index,
+                                to_naive_utc, working_days_between)
 from .workflow_rules import (KINDS, OWNER_RANK, OWNERS, PHASE_RANK, PHASES, inference_source,
                              infer_status, normalize_name, owner_from_name)
 
@@ -49,7 +49,8 @@ __all__ = ["infer_status", "status_mapping", "status_segments", "flow_intervals"
 # --- mapping ---------------------------------------------------------------------------------
 
 def _distinct(column: pd.Series) -> np.ndarray:
-    return pd.unique(column.astype("str").dropna().to_numpy(dtype=object))
+    # the distinct values of the text, not of a Python object per cell (slow on Arrow-backed text)
+    return np.asarray(pd.unique(column.astype("str").dropna()), dtype=object)
 
 
 def _seen_statuses(dataset: Dataset) -> list[str]:
@@ -90,12 +91,22 @@ def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
     status_codes = np.r_[history.from_code[rows[first]], history.row_to]
     positions = np.r_[np.zeros(len(starts), dtype=np.int64), position]
     known = status_codes >= 0
+    if not known.any():
+        return pd.Series(dtype="float64")
     status_codes, positions = status_codes[known], positions[known]
     key = np.r_[codes[first], codes].astype(np.int64)[known] * len(history.statuses) + status_codes
     # the first occurrence of an (item, status) pair is its lowest position: position 0 comes
-    # first, and each item's entries follow in history order
-    entry = ~pd.Series(key).duplicated().to_numpy()
-    by_status = pd.Series(positions[entry]).groupby(status_codes[entry]).median()
+    # first, and each item's entries follow in history order, which a stable sort keeps
+    order = np.argsort(key, kind="stable")
+    pairs = key[order]
+    entry = order[np.r_[True, pairs[1:] != pairs[:-1]]]
+    # the median of each status's first-entry positions, read from them sorted by status, then position
+    span = positions.max() + 1
+    status_of, position_of = np.divmod(np.sort(status_codes[entry] * span + positions[entry]), span)
+    bounds = np.flatnonzero(np.r_[True, status_of[1:] != status_of[:-1], True])
+    low, count = bounds[:-1], np.diff(bounds)
+    median = (position_of[low + (count - 1) // 2] + position_of[low + count // 2]) / 2
+    by_status = pd.Series(median, index=status_of[low])
     by_status = by_status.reindex(pd.unique(status_codes))  # statuses in order of appearance
     return pd.Series(by_status.to_numpy(), index=pd.Index(history.statuses[by_status.index], name="status"))
 
@@ -294,9 +305,8 @@ def _initial_stays(history: HistoryIndex, items: pd.DataFrame, limit: np.datetim
     first = moved[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else moved
     codes, first_at = history.codes[first], history.row_at[first]
     from_status = history.from_code[history.rows[first]]
-    once = ~items["item_id"].duplicated().to_numpy()  # an item's first row, as drop_duplicates keeps
-    item_rows = pd.Index(items["item_id"].to_numpy(dtype=object)[once]).get_indexer(history.ids[codes])
-    start = np.append(to_naive_utc(items["created_at"])[once], NAT)[item_rows]
+    item_rows = first_positions(history.ids, items["item_id"])[codes]  # an item's first row, as drop_duplicates keeps
+    start = np.append(to_naive_utc(items["created_at"]), NAT)[item_rows]
     keep = (from_status >= 0) & ~np.isnat(start) & (start <= first_at) & (start <= limit)
     return {"code": codes[keep], "status": from_status[keep], "start": start[keep],
             "end": np.minimum(first_at, limit)[keep], "open": first_at[keep] > limit,

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from .text import first_positions
 from .workflow_calendar import by_item_then_time as _by_item_then_time
 from .workflow_calendar import duration_days, history_index, to_naive_utc
 from .workflow_rules import OWNERS, normalize_category, type_key, type_keys
@@ -137,7 +138,7 @@ def _stays_from_arrays(base: pd.DataFrame, stays, item_rows: np.ndarray | None =
     """
     history, attrs = stays.history, stays.attributes
     if item_rows is None:
-        item_rows = pd.Index(base["item_id"]).get_indexer(pd.Index(history.ids, dtype=object))
+        item_rows = first_positions(history.ids, base["item_id"])
     codes = np.append(item_rows, -1)[stays.code]  # -1: not in base (also for an empty index)
     start, end, status = stays.start, stays.end, stays.status
     if not (codes >= 0).all():
@@ -336,7 +337,7 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
     base = items.drop_duplicates("item_id").reset_index(drop=True)
     # the row in base of each item with transitions (index.ids: distinct, sorted); the items
     # seen only in transitions are added after the others, in id order
-    item_rows = pd.Index(base["item_id"]).get_indexer(pd.Index(index.ids, dtype=object))
+    item_rows = first_positions(index.ids, base["item_id"])
     extra = item_rows < 0
     if extra.any():
         only_moved = pd.DataFrame({"item_id": pd.Series(index.ids[extra], dtype="str")})
