@@ -82,6 +82,11 @@ def _dtype(kind: str) -> str:
 
 def empty_frame(table: str) -> pd.DataFrame:
     """An empty frame with the canonical columns and dtypes of ``table``."""
+    return _empty_frame(table).copy(deep=False)  # a new frame: adding to it leaves the model alone
+
+
+@lru_cache(maxsize=None)
+def _empty_frame(table: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=_dtype(k)) for c, k in TABLES[table].items()})
 
 
