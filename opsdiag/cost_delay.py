@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .cost_inputs import DAYS_PER_YEAR, CostFigure, CostInputs, _ids
-from .metrics.flow import unique_positions
+from .text import unique_positions
 
 
 def _delayed(inp: CostInputs, formula: str, lever: str, ids: tuple[str, ...], part: tuple | None,

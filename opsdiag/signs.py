@@ -138,7 +138,7 @@ def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.
     ``slippage`` is ``metrics.delivery.release_slippage(releases, as_of, work_items)`` when
     already computed."""
     from .metrics.delivery import release_slippage
-    from .metrics.flow import unique_positions
+    from .text import unique_positions
 
     slip = release_slippage(releases, as_of, work_items) if slippage is None else slippage
     shipped = slip[slip["released"] & (slip["items"] > 0)]

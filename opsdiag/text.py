@@ -146,11 +146,25 @@ def first_positions(values, keys: pd.Series) -> np.ndarray:
     return np.append(once, -1)[found]
 
 
-def is_unique_text(keys: pd.Series) -> bool:
-    """``keys.is_unique``, counted by Arrow for Arrow-backed text."""
+def unique_positions(keys: pd.Series, values) -> np.ndarray | None:
+    """Position in ``keys`` of each of ``values`` (-1 where absent); None when a key repeats.
+
+    ``pd.Index(keys).get_indexer(values)`` after an ``is_unique`` test (a missing value matches
+    a missing key), by Arrow's hash kernels for Arrow-backed text.
+    """
     text = arrow_text(keys)
     if text is None:
-        return pd.Index(keys).is_unique
-    import pyarrow.compute as pc
+        unique = pd.Index(keys).is_unique
+    else:
+        import pyarrow.compute as pc
 
-    return len(pc.unique(text)) == len(text)
+        unique = len(pc.unique(text)) == len(text)
+    return first_positions(values, keys) if unique else None
+
+
+def factorizable(column: pd.Series):
+    """What ``pandas.factorize`` takes quickest: Arrow-backed text as it is (Arrow dictionary-encodes
+    it), Python-backed text as an object array (quicker than pandas' string array), else the column."""
+    if column.dtype == "str" and arrow_text(column) is None:
+        return column.to_numpy(dtype=object)
+    return column

@@ -16,7 +16,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .text import arrow_text
+from .text import arrow_text, factorizable
 
 DAY = np.timedelta64(86_400_000_000, "us")
 
@@ -128,11 +128,8 @@ def _stable_order(codes: np.ndarray) -> np.ndarray:
 
 
 def _codes(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """``pandas.factorize`` of a Series, the distinct values as an object array.
-
-    Arrow-backed text is dictionary-encoded by Arrow, without a Python object per cell.
-    """
-    codes, uniques = pd.factorize(values, sort=sort)
+    """``pandas.factorize`` of a Series (``text.factorizable``), the distinct values as an object array."""
+    codes, uniques = pd.factorize(factorizable(values), sort=sort)
     return codes, np.asarray(uniques, dtype=object)
 
 

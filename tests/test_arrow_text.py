@@ -14,7 +14,8 @@ import pytest
 
 from opsdiag.ingest.base import Probe, ReadContext, _arrow_records, _c_records, _iso_with_offsets, parse_times, read_csv
 from opsdiag.metrics.handoffs import _run_starts
-from opsdiag.text import arrow_text, is_clean, isin_text, strip_text, take_text
+from opsdiag.text import (arrow_text, first_positions, is_clean, isin_text, strip_text, take_text,
+                          unique_positions)
 from opsdiag.workflow_calendar import sorted_codes
 
 ARROW = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -148,3 +149,24 @@ def test_parse_times_gives_the_same_instants_by_either_path():
     python = parse_times(pd.Series(text, dtype=PYTHON), ctx, column="at")
     pd.testing.assert_series_equal(arrow, python)
     assert arrow.tolist()[:2] == [pd.Timestamp("2026-03-29 01:30", tz="UTC")] * 2 and pd.isna(arrow[2])
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_first_positions_are_each_ids_first_row_in_the_items(dtype):
+    item_ids = pd.Series(["B", "A", None, "B", "C"], dtype=dtype)
+    ids = np.array(["A", "B", "D"], dtype=object)
+    assert first_positions(ids, item_ids).tolist() == [1, 0, -1]  # "B" repeats: its first row; "D" is absent
+    assert first_positions(ids[:0], item_ids).tolist() == []
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_unique_positions_is_get_indexer_on_unique_keys(storage):
+    text = pd.StringDtype(storage, na_value=np.nan)
+    keys = pd.Series(["B-2", "A-1", None, "C-3"], dtype=text)
+    values = pd.Series(["C-3", "X-9", "A-1", None, "C-3"], dtype=text)
+    found = unique_positions(keys, values)
+    assert found.tolist() == [3, -1, 1, 2, 3]  # a missing value finds the missing key
+    assert found.tolist() == pd.Index(keys).get_indexer(values).tolist()
+    assert unique_positions(pd.Series(["A-1", "B-2", "A-1"], dtype=text), values) is None
+    assert unique_positions(pd.Series([None, None], dtype=text), values) is None
+    assert unique_positions(keys.iloc[:0], values).tolist() == [-1] * 5

@@ -273,17 +273,3 @@ def test_xmr_signals_empty():
     result = xmr_signals(pd.Series([], dtype="float64"))
     assert result.empty and "signal" in result.columns
 
-
-@pytest.mark.parametrize("storage", ["pyarrow", "python"])
-def test_unique_positions_is_get_indexer_on_unique_keys(storage):
-    from opsdiag.metrics.flow import unique_positions
-
-    text = pd.StringDtype(storage, na_value=np.nan)
-    keys = pd.Series(["B-2", "A-1", None, "C-3"], dtype=text)
-    values = pd.Series(["C-3", "X-9", "A-1", None, "C-3"], dtype=text)
-    found = unique_positions(keys, values)
-    assert found.tolist() == [3, -1, 1, 2, 3]  # a missing value finds the missing key
-    assert found.tolist() == pd.Index(keys).get_indexer(values).tolist()
-    assert unique_positions(pd.Series(["A-1", "B-2", "A-1"], dtype=text), values) is None
-    assert unique_positions(pd.Series([None, None], dtype=text), values) is None
-    assert unique_positions(keys.iloc[:0], values).tolist() == [-1] * 5

@@ -13,7 +13,6 @@ import pytest
 from opsdiag import config, workflow
 from opsdiag.ingest import read_folder
 from opsdiag.schema import Dataset, conform
-from opsdiag.text import first_positions
 from opsdiag.workflow_calendar import history_index, sorted_codes, working_days_between
 from opsdiag.workflow_flow import FLOW_COLUMNS
 from opsdiag.workflow_rules import infer_status, inference_source
@@ -473,14 +472,6 @@ def test_configured_order_never_collides_with_an_inferred_one():
     assert mapping["order"].is_unique
     order = mapping.set_index("status")["order"]
     assert order["In Progress"] < order["Review"]
-
-
-@pytest.mark.parametrize("dtype", ["str", object])
-def test_first_positions_are_each_ids_first_row_in_the_items(dtype):
-    item_ids = pd.Series(["B", "A", None, "B", "C"], dtype=dtype)
-    ids = np.array(["A", "B", "D"], dtype=object)
-    assert first_positions(ids, item_ids).tolist() == [1, 0, -1]  # "B" repeats: its first row; "D" is absent
-    assert first_positions(ids[:0], item_ids).tolist() == []
 
 
 def test_first_entry_positions_are_medians_over_items_of_each_first_entry():

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import InputFormatError, UsageError
 from ..schema import KEYS, TABLES, Dataset, SourceFile, Unrecognized, concat, conform, empty_frame
 from .. import cache
-from ..text import arrow_text
+from ..text import factorizable
 from .base import Format, Probe, ReadContext
 from .templates import TemplateFormat
 from .asana import AsanaFormat
@@ -352,19 +352,11 @@ def _merge(table: str, frames: list[pd.DataFrame], dataset: Dataset) -> pd.DataF
     return _concat_conformed(table, [items.drop(columns=["_file", "_history"], errors="ignore")])
 
 
-def _factorizable(column: pd.Series):
-    """What ``pandas.factorize`` takes quickest: Arrow-backed text as it is (Arrow dictionary-encodes
-    it), Python-backed text as an object array (quicker than pandas' string array), else the column."""
-    if column.dtype == "str" and arrow_text(column) is None:
-        return column.to_numpy(dtype=object)
-    return column
-
-
 def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """``frame.duplicated(keys)`` (first occurrence kept, missing equals missing) as an array.
 
-    Each key column is factorized once (``_factorizable``) and the codes combined into one integer per row; falls back to pandas when
-    the combination would not fit in 63 bits. With several keys, only the rows whose timestamp
+    Each key column is factorized once (``text.factorizable``) and the codes combined into one
+    integer per row; falls back to pandas when the combination would not fit in 63 bits. With several keys, only the rows whose timestamp
     (or first key) occurs more than once can be duplicates: the others are settled by that one
     cheap column first (a million status changes share few exact times).
     """
@@ -374,7 +366,7 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
         if pd.api.types.is_datetime64_any_dtype(column.dtype):  # NaT is one int64 value: missing equals missing
             values = column.array.asi8
         else:
-            values = pd.factorize(_factorizable(column))[0]
+            values = pd.factorize(factorizable(column))[0]
         shared = pd.Series(values).duplicated(keep=False).to_numpy()
         if not shared.all():  # a duplicate row and its first occurrence share every key
             out = np.zeros(len(frame), dtype=bool)
@@ -385,7 +377,7 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     span = 1
     for key in keys:
         column = frame[key]
-        codes, uniques = pd.factorize(_factorizable(column))
+        codes, uniques = pd.factorize(factorizable(column))
         span *= len(uniques) + 1
         if span >= 2 ** 62:
             return frame.duplicated(keys).to_numpy()

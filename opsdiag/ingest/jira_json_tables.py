@@ -14,6 +14,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
+from ..workflow_calendar import sorted_codes
 from .base import ReadContext
 from .dates import parse_page_dates
 from .jira_common import SOURCE_JSON, PageNotes, infer_status_category, lifecycle, map_status_category, strip_emails
@@ -185,7 +186,7 @@ def _changes(flat: list[tuple], pages: np.ndarray, contexts: list[ReadContext],
                 pd.DataFrame(columns=["item_id", "at", "field", "from_value", "to_value", "_of_page"]))
     frame["field"] = _field_names(frame["field"])
     frame["at"] = _times(frame["at"], pages, contexts, failed, "created", frame["item_id"])
-    items = _sorted_codes(frame["item_id"].to_numpy(dtype=object))
+    items = sorted_codes(frame["item_id"])[0]  # codes that sort as the ids do
     stamps = frame["at"].dt.tz_localize(None).to_numpy().view(np.int64)
     after = np.where(frame["at"].isna().to_numpy(), np.iinfo(np.int64).max, stamps)  # NaT last, as sort_values
 
@@ -224,19 +225,6 @@ def _changes(flat: list[tuple], pages: np.ndarray, contexts: list[ReadContext],
     other = per_page(np.flatnonzero(field_name.isin(CHANGE_FIELDS).to_numpy()), frame["field"].to_numpy(), to_value)
     changes = frame.iloc[other].assign(_of_page=pages[other])
     return transitions, changes
-
-
-def _sorted_codes(keys: np.ndarray) -> np.ndarray:
-    """Integer codes of ``keys`` that sort as the keys do (``pd.factorize(sort=True)``).
-
-    A page's changelog items come issue by issue, so equal keys sit in runs: only the first
-    key of each run is hashed.
-    """
-    if not len(keys):
-        return np.zeros(0, dtype=np.intp)
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    codes = pd.factorize(keys[starts], sort=True)[0]
-    return np.repeat(codes, np.diff(np.append(starts, len(keys))))
 
 
 def _duplicated(keys: list[np.ndarray]) -> np.ndarray:

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..text import first_positions, is_unique_text
-
 DAY = pd.Timedelta(days=1)
 PHASE_ORDER = {"backlog": 0, "committed": 1, "done": 2, "canceled": 3}
 DEFAULT_PERCENTILES = (50, 70, 85, 95)
@@ -53,15 +51,6 @@ def ids(values) -> tuple[str, ...]:
     if isinstance(values, (pd.Series, pd.Index)) and len(values) > 32:
         values = values.to_numpy(dtype=object).tolist()  # iterating a pandas string array is slow
     return tuple(map(str, dict.fromkeys(values)))
-
-
-def unique_positions(keys: pd.Series, values: pd.Series) -> np.ndarray | None:
-    """Position in ``keys`` of each of ``values`` (-1 where absent); None when a key repeats.
-
-    ``pd.Index(keys).get_indexer(values)`` after an ``is_unique`` test (a missing value matches
-    a missing key), by Arrow's hash kernels for Arrow-backed text (``opsdiag.text``).
-    """
-    return first_positions(values, keys) if is_unique_text(keys) else None
 
 
 def included(flow: pd.DataFrame) -> pd.DataFrame:
