@@ -124,3 +124,40 @@ def test_empty_folder_is_a_usage_error_and_unreadable_folder_a_data_error(tmp_pa
     result = run("diagnose", junk)
     assert result.returncode == 1 and "data.csv" in result.stderr and "Traceback" not in result.stderr
     assert run("inspect", junk).returncode == 1
+
+
+def test_quick_exit_keeps_output_exit_status_and_the_cache_entry(client_dir, tmp_path):
+    """``opsdiag`` (``cli.run``) leaves without tearing Python down: everything printed and the
+    cache entries written still arrive whole, and the exit status is the command's."""
+    import os
+
+    env = {**os.environ, "OPSDIAG_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("OPSDIAG_CACHE", None)
+    slow_writer = ("import sys, time, opsdiag.cache as c, opsdiag.cli as cli; write = c._write;"
+                   "c._write = lambda *a: (time.sleep(0.5), write(*a)); cli.run()")
+    done = subprocess.run([sys.executable, "-c", slow_writer, "diagnose", str(client_dir), "--json"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert {lever["lever"] for lever in json.loads(done.stdout)["levers"]} == LEVERS
+    entries = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.pickle"))
+    assert entries == ["client", "dataset"]  # written before the process left
+    assert not list((tmp_path / "cache").glob(".*.tmp"))
+    missing = run("diagnose", tmp_path / "nowhere")
+    assert missing.returncode == 2 and missing.stderr.startswith("error:")
+
+
+def test_quick_exit_only_when_nothing_else_runs():
+    import threading
+
+    from opsdiag import cli
+
+    assert cli._quiet()
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)  # a non-daemon thread Python would wait for
+    worker.start()
+    try:
+        assert not cli._quiet()
+    finally:
+        release.set()
+        worker.join()
+    assert cli._quiet()
