@@ -128,24 +128,26 @@ def _to_time(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True, format="ISO8601").astype(TIMESTAMP_DTYPE)
 
 
-def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+def conform(table: str, frame: pd.DataFrame, stripped: bool = False) -> pd.DataFrame:
     """Return ``frame`` with exactly the canonical columns of ``table``, in order and dtype.
 
     Missing optional columns are added empty; extra columns are dropped. Strings are stripped
     and empty strings become missing; multi-valued columns become tuples; naive timestamps are
-    taken as UTC (importers localise to the engagement timezone before calling this).
+    taken as UTC (importers localise to the engagement timezone before calling this). With
+    ``stripped``, text columns of dtype ``str`` are taken as they are: the caller has stripped
+    them already (``text.strip_text``).
     """
     spec = TABLES[table]
     out = {}
     n = len(frame)
     for column, kind in spec.items():
-        if column not in frame.columns:
-            out[column] = pd.Series([() for _ in range(n)] if kind == LIST else [None] * n,
+        if column not in frame.columns:  # a missing scalar is broadcast (quicker than a list of them)
+            out[column] = pd.Series([() for _ in range(n)] if kind == LIST else None,
                                     index=frame.index, dtype=_dtype(kind))
             continue
         values = frame[column]
         if kind in (ID, STR):
-            out[column] = _to_str(values, strip=True)
+            out[column] = values if stripped and values.dtype == "str" else _to_str(values, strip=True)
         elif kind == TIME:
             out[column] = _to_time(values)
         elif kind == FLOAT:
@@ -168,10 +170,12 @@ def _to_tuples(values: pd.Series) -> pd.Series:
             codes, uniques = None, ()
         # equal text, or equal tuples of text, give equal tuples; other values that compare equal
         # (1, 1.0 and True) need not, so only those distinct values are parsed once
-        if codes is not None and all(isinstance(u, str) or (isinstance(u, tuple) and all(isinstance(x, str) for x in u))
-                                     for u in uniques):
-            parsed = np.empty(len(uniques) + 1, dtype=object)
-            for i, value in enumerate(uniques):  # one at a time: a list of tuples would broadcast
+        distinct = uniques.tolist() if codes is not None else ()  # Python values, built at once
+        if codes is not None and (uniques.dtype == "str" or all(
+                isinstance(u, str) or (isinstance(u, tuple) and all(isinstance(x, str) for x in u))
+                for u in distinct)):
+            parsed = np.empty(len(distinct) + 1, dtype=object)
+            for i, value in enumerate(distinct):  # one at a time: a list of tuples would broadcast
                 parsed[i] = as_tuple(value)
             parsed[-1] = ()  # code -1: a missing cell
             return pd.Series(parsed[codes], index=values.index, name=values.name, dtype="object")

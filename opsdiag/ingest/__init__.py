@@ -12,6 +12,7 @@ import logging
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Collection
 
 import numpy as np
 import pandas as pd
@@ -144,7 +145,7 @@ def _read_as(fmt: Format, probe: Probe, timezone: str, conformed: bool = True):
             raise
         raise error from None
     if conformed:
-        tables = {name: conform(name, frame) for name, frame in tables.items()}
+        tables = {name: conform(name, frame, fmt.strips_text) for name, frame in tables.items()}
     return fmt, tables, ctx.findings
 
 
@@ -185,9 +186,13 @@ def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
         return cached  # unchanged exports, read before: nothing to parse (opsdiag/cache.py)
     read: dict[str, list[tuple[str, bool, pd.DataFrame]]] = {t: [] for t in TABLES}
     dataset = Dataset()
-    with _gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="opsdiag-sha256") as hashing:
-        _read_files(data_dir, progress(files) if progress else files, timezone, dataset, read, digests, hashing)
-    parts = {name: _conform_runs(name, entries) for name, entries in read.items()}
+    with _gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="opsdiag-sha256") as hashing, \
+            ThreadPoolExecutor(1, thread_name_prefix="opsdiag-read-ahead") as reading:
+        _read_files(data_dir, progress(files) if progress else files, timezone, dataset, read, digests, hashing,
+                    reading, files)
+    stripping = {fmt.name for fmt in FORMATS if fmt.strips_text}
+    stripped = {source.path for source in dataset.files if source.format in stripping}
+    parts = {name: _conform_runs(name, entries, stripped) for name, entries in read.items()}
     merged = {name: _merge(name, frames, dataset) for name, frames in parts.items()}
     dataset.tables.update(merged)
     if entry_key:
@@ -214,11 +219,15 @@ def _gc_paused():
 
 def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
                 read: dict[str, list[tuple[str, bool, pd.DataFrame]]], digests: dict[str, str] | None = None,
-                hashing: Executor | None = None) -> None:
+                hashing: Executor | None = None, reading: Executor | None = None,
+                ahead: list[Path] = ()) -> None:
     """Read each file into ``read`` (unconformed frames per table) and ``dataset`` (files, findings).
 
     A file's sha256 not in ``digests`` is computed by ``hashing`` while the file is parsed
-    (hashlib lets other threads run).
+    (hashlib lets other threads run). ``reading`` reads and parses the next ``READ_AHEAD`` files
+    of ``ahead`` (the list ``files`` iterates, which may be a progress display) while one is
+    imported (``Probe.read_ahead``): files are still imported, and their findings, errors and
+    progress recorded, one by one in order.
 
     Consecutive files of a format with a ``batch_reader`` (Jira REST pages) are read as one run:
     the reader flattens each page as it comes and builds the tables once for the run, and every
@@ -226,9 +235,15 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
     """
     run = None  # (format, reader, [(rel, path, context, sha256)]) of the files read together
     digests = digests or {}
-    for path in files:
+    probes: dict[Path, Probe] = {}  # the files handed to ``reading``, not imported yet
+    for position, path in enumerate(files):
+        if reading is not None:
+            for upcoming in ahead[position:position + 1 + READ_AHEAD]:
+                if upcoming not in probes:
+                    probes[upcoming] = Probe(upcoming)
+                    probes[upcoming].read_ahead(reading)
         rel = str(path.relative_to(data_dir))
-        probe = Probe(path)
+        probe = probes.pop(path, None) or Probe(path)
         digest = digests.get(rel) or (hashing.submit(_sha256, probe.raw) if hashing else _sha256(probe.raw))
         fmt = detect(probe)
         if run is not None and fmt is not run[0]:
@@ -252,6 +267,10 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
         _keep(rel, fmt, tables, findings, digest, dataset, read)
     if run is not None:
         _finish_run(run, dataset, read)
+
+
+# Files read and parsed ahead of the one being imported (``_read_files``).
+READ_AHEAD = 2
 
 
 def _finish_run(run, dataset: Dataset, read: dict[str, list[tuple[str, bool, pd.DataFrame]]]) -> None:
@@ -281,14 +300,16 @@ def _keep(rel: str, fmt: Format, tables: dict[str, pd.DataFrame], findings: list
     dataset.files.append(SourceFile(rel, fmt.name, {k: len(v) for k, v in tables.items()}, digest))
 
 
-def _conform_runs(table: str, entries: list[tuple[str, bool, pd.DataFrame]]) -> list[pd.DataFrame]:
+def _conform_runs(table: str, entries: list[tuple[str, bool, pd.DataFrame]],
+                  stripped: Collection[str] = ()) -> list[pd.DataFrame]:
     """Conformed frames of one table, in file order, from ``(file, has_history, frame)`` entries.
 
     ``conform`` works value by value within a column, so frames with the same columns and
     dtypes (a thousand Jira search pages) give the same rows conformed together as one by one:
     consecutive such frames are concatenated and conformed once, which saves its fixed cost per
-    file. Work items carry ``_file`` and ``_history`` for ``_merge``. Empty frames are dropped
-    (``_merge`` ignores them).
+    file. The text of the ``stripped`` files is taken as it is (``Format.strips_text``). Work
+    items carry ``_file`` and ``_history`` for ``_merge``. Empty frames are dropped (``_merge``
+    ignores them).
     """
     runs: list[list[tuple[str, bool, pd.DataFrame]]] = []
     signature = None
@@ -296,7 +317,8 @@ def _conform_runs(table: str, entries: list[tuple[str, bool, pd.DataFrame]]) -> 
         frame = entry[2]
         if not len(frame):
             continue
-        mine = (tuple(frame.columns), tuple(str(d) for d in frame.dtypes)) if frame.columns.is_unique else None
+        mine = (tuple(frame.columns), tuple(str(d) for d in frame.dtypes),
+                entry[0] in stripped) if frame.columns.is_unique else None
         if runs and mine is not None and mine == signature:
             runs[-1].append(entry)
         else:
@@ -305,7 +327,8 @@ def _conform_runs(table: str, entries: list[tuple[str, bool, pd.DataFrame]]) -> 
     out = []
     for run in runs:
         frames = [frame for _, _, frame in run]
-        merged = conform(table, frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True))
+        merged = conform(table, frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True),
+                         stripped=all(rel in stripped for rel, _, _ in run))
         if table == "work_items":
             lengths = [len(frame) for frame in frames]
             merged = merged.assign(_file=np.repeat(np.array([rel for rel, _, _ in run], dtype=object), lengths),
@@ -337,8 +360,11 @@ def _merge(table: str, frames: list[pd.DataFrame], dataset: Dataset) -> pd.DataF
         merged = merged.assign(_filled=filled).sort_values("_filled", ascending=False, kind="stable")
         return _first_per_key(table, merged.drop(columns="_filled"), keys)
     items = pd.concat(frames, ignore_index=True)
-    per_key_files = items.groupby("item_id")["_file"].nunique()
-    shared = per_key_files[per_key_files > 1]
+    if items["_file"].nunique() > 1:  # else no key can come from several files
+        per_key_files = items.groupby("item_id")["_file"].nunique()
+        shared = per_key_files[per_key_files > 1]
+    else:
+        shared = ()
     if len(shared):
         from ..schema import QualityFinding
 
@@ -358,7 +384,7 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     Each key column is factorized once (``text.factorizable``) and the codes combined into one
     integer per row; falls back to pandas when the combination would not fit in 63 bits. With several keys, only the rows whose timestamp
     (or first key) occurs more than once can be duplicates: the others are settled by that one
-    cheap column first (a million status changes share few exact times).
+    cheap column first (a million status changes share few exact times; ``_repeated``).
     """
     if len(keys) > 1 and len(frame):
         first = next((k for k in keys if pd.api.types.is_datetime64_any_dtype(frame[k].dtype)), keys[0])
@@ -367,7 +393,7 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
             values = column.array.asi8
         else:
             values = pd.factorize(factorizable(column))[0]
-        shared = pd.Series(values).duplicated(keep=False).to_numpy()
+        shared = _repeated(values)
         if not shared.all():  # a duplicate row and its first occurrence share every key
             out = np.zeros(len(frame), dtype=bool)
             rows = np.flatnonzero(shared)
@@ -383,6 +409,17 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
             return frame.duplicated(keys).to_numpy()
         combined = combined * (len(uniques) + 1) + (codes + 1)
     return pd.Series(combined).duplicated(keep="first").to_numpy()
+
+
+def _repeated(values: np.ndarray) -> np.ndarray:
+    """Where integer ``values`` hold a value that occurs more than once (``duplicated(keep=False)``).
+
+    The values that repeat are found by sorting (numpy sorts a million integers in a fraction of
+    the time hashing them takes); looking up the rows that hold one of these few is then quick.
+    """
+    ordered = np.sort(values)
+    repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+    return pd.Series(values).isin(repeats).to_numpy(dtype=bool)
 
 
 def _concat_conformed(table: str, frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -33,14 +34,42 @@ class Probe:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._ahead: tuple[Future, Future] | None = None  # see ``read_ahead``
+
+    def read_ahead(self, executor: Executor) -> None:
+        """Read the file, and parse it as ``read_csv`` does by default, in ``executor``.
+
+        ``read_folder`` hands over the next files while it imports one: pyarrow's parse lets
+        other threads run, so it overlaps the Python-side work on the file before. ``raw`` and
+        ``read_csv`` take the results; what failed there is done again when asked for, and
+        fails as it would have.
+        """
+        data = executor.submit(self.path.read_bytes)
+        self._ahead = (data, executor.submit(_parse_ahead, data))
+
+    def parsed_ahead(self) -> tuple[int, pd.DataFrame | None] | None:
+        """``(skip, _arrow_records(raw, skip))`` from ``read_ahead``; None when not parsed ahead."""
+        if self._ahead is None:
+            return None
+        try:
+            return self._ahead[1].result()
+        except Exception:  # parsed again by the caller, which raises what it raises
+            return None
 
     @cached_property
     def head(self) -> bytes:
+        if "raw" in self.__dict__:  # the whole file is read already (to hash it): not opened again
+            return self.raw[:HEAD_BYTES]
         with open(self.path, "rb") as fh:
             return fh.read(HEAD_BYTES)
 
     @cached_property
     def raw(self) -> bytes:
+        if self._ahead is not None:
+            try:
+                return self._ahead[0].result()
+            except Exception:  # read again below: the error is raised here, as without read-ahead
+                pass
         return self.path.read_bytes()
 
     @cached_property
@@ -144,6 +173,9 @@ class Format:
     name: str = ""
     tables: tuple[str, ...] = ()
     description: str = ""
+    # True when ``read`` returns its text columns stripped, empty text as missing (``strip_text``):
+    # ``conform`` then takes them as they are instead of checking a million ids again
+    strips_text: bool = False
 
     def sniff(self, probe: Probe) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -259,7 +291,8 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
     frame = None
     if text is None:
         skip = _leading_lines(_text_head(probe, "utf-8-sig")) if header_row is None else header_row
-        frame = _arrow_records(probe.raw, skip)
+        ahead = probe.parsed_ahead()
+        frame = ahead[1] if ahead is not None and ahead[0] == skip else _arrow_records(probe.raw, skip)
     if frame is None:  # pandas' C parser (2-3x quicker on bytes than on a decoded str)
         if probe.encoding == "cp1252":
             ctx.note("encoding_fallback", "info", [probe.path.name],
@@ -271,19 +304,32 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
     if _ends_in_open_quote(probe.raw if text is None else text):
         raise InputFormatError(probe.path, "the file ends inside a quoted cell: the export looks "
                                "truncated — export it again", row=skip + len(frame) + 1)
-    nonblank = _nonblank_rows(frame)
+    nonblank, clean = _nonblank_rows(frame)
     if not nonblank[0]:
         raise InputFormatError(probe.path, "the file has no header row")
     columns = [str(c).strip().lstrip("\ufeff") for c in frame.iloc[0].tolist()]
     body = frame.iloc[1:]
     keep = nonblank[1:]
     dropped = int((~keep).sum())
+    rows = np.arange(skip + 2, skip + 2 + len(body))
     if dropped:
         ctx.note("blank_rows_dropped", "info", [], f"{dropped} all-empty rows dropped", count=dropped)
-    rows = np.arange(skip + 2, skip + 2 + len(body))[keep]
-    body = body[keep]
+        rows, body = rows[keep], body[keep]
     body.columns = range(body.shape[1])
-    return RawTable(path=str(probe.path), columns=columns, frame=body, rows=rows)
+    # a column with no empty or padded cell is its own stripped text (``RawTable.col``)
+    return RawTable(path=str(probe.path), columns=columns, frame=body, rows=rows,
+                    _stripped={column: body[column] for column in clean})
+
+
+def _parse_ahead(data: Future) -> tuple[int, pd.DataFrame | None] | None:
+    """``read_csv``'s default parse of bytes read ahead: ``(skip, _arrow_records(bytes, skip))``;
+    None for content that is not parsed as CSV (JSON, binary)."""
+    raw = data.result()
+    head = raw[:HEAD_BYTES]
+    if b"\x00" in head or head.decode("utf-8-sig", errors="replace").lstrip()[:1] in ("{", "["):
+        return None
+    skip = _leading_lines(_decoded_head(raw, "utf-8-sig"))
+    return skip, _arrow_records(raw, skip)
 
 
 def _arrow_records(data: bytes, skip: int) -> pd.DataFrame | None:
@@ -338,13 +384,15 @@ def _c_records(probe: Probe, text: str | None, skip: int) -> pd.DataFrame:
         raise InputFormatError(probe.path, "the file is empty") from None
 
 
-def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows with at least one cell that is not empty after stripping (missing cells count).
+def _nonblank_rows(frame: pd.DataFrame) -> tuple[np.ndarray, list]:
+    """Rows with at least one cell that is not empty after stripping (missing cells count),
+    and the columns found to have no empty or padded cell on the way (``is_clean``).
 
     Column by column, only over the rows not yet known to hold something: the first column
     (usually an id) settles almost every row, so a million-row file is one pass, not one per column.
     """
     nonblank = np.zeros(len(frame), dtype=bool)
+    clean = []
     for column in frame.columns:  # a loop over columns, each vectorised over the open rows
         todo = np.flatnonzero(~nonblank)
         if not len(todo):
@@ -353,11 +401,13 @@ def _nonblank_rows(frame: pd.DataFrame) -> np.ndarray:
         arrow = arrow_text(cells)
         if arrow is not None and is_clean(arrow):  # no cell empty or padded: each holds something
             nonblank[todo] = True
+            if len(todo) == len(frame):
+                clean.append(column)
             continue
         # a cell holds something unless it is empty or all whitespace; a missing cell (a short
         # record) counts as holding something
         nonblank[todo] = cells.str.strip().ne("").to_numpy(dtype=bool)
-    return nonblank
+    return nonblank, clean
 
 
 def _text_head(probe: Probe, encoding: str | None = None) -> str:
@@ -366,7 +416,11 @@ def _text_head(probe: Probe, encoding: str | None = None) -> str:
 
     Four bytes per character at most, so decoding ``4 × HEAD_BYTES`` bytes yields them all.
     """
-    return probe.raw[: 4 * HEAD_BYTES].decode(encoding or probe.encoding, errors="replace")[:HEAD_BYTES]
+    return _decoded_head(probe.raw, encoding or probe.encoding)
+
+
+def _decoded_head(data: bytes, encoding: str) -> str:
+    return data[: 4 * HEAD_BYTES].decode(encoding, errors="replace")[:HEAD_BYTES]
 
 
 def _leading_lines(text: str) -> int:
@@ -382,7 +436,17 @@ def _leading_lines(text: str) -> int:
 def _ends_in_open_quote(data: bytes | str) -> bool:
     # an odd number of quote characters means the last quoted cell never closed; the byte 0x22
     # is the quote in UTF-8 and cp1252 alike (never part of a multi-byte character)
-    return data.count(b'"' if isinstance(data, bytes) else '"') % 2 == 1
+    if isinstance(data, str):
+        return data.count('"') % 2 == 1
+    # numpy compares a block of bytes at once, several times quicker than ``bytes.count``;
+    # blocks of 1 MiB keep the comparison's mask small
+    values = np.frombuffer(data, dtype=np.uint8)
+    quotes = sum(int(np.count_nonzero(values[start:start + _QUOTE_BLOCK] == 0x22))
+                 for start in range(0, len(values), _QUOTE_BLOCK))
+    return quotes % 2 == 1
+
+
+_QUOTE_BLOCK = 1 << 20
 
 
 # --- time ------------------------------------------------------------------------------------
@@ -448,6 +512,13 @@ def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTab
     naive ones are read in ``ctx.timezone``, also beside values with an offset. With ``strict`` an unparseable non-empty value
     raises ``InputFormatError``; otherwise it becomes missing and is noted.
     """
+    formats = list(formats)
+    if not formats and prepare is None:
+        # Arrow's ISO 8601 parser takes no surrounding whitespace and no empty value, so text it
+        # parses as read is text that stripping leaves as it is: the usual export needs no strip
+        iso = _iso_with_offsets(values)
+        if iso is not None:
+            return pd.Series(iso, index=values.index).dt.tz_localize("UTC")
     text = strip_text(values)
     if prepare is not None:
         text = prepare(text)
@@ -455,7 +526,6 @@ def parse_times(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTab
     # positional work arrays (naive UTC microseconds); the Series is built once at the end
     parsed = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     todo = present.copy()
-    formats = list(formats)
     if not formats:
         iso = _iso_with_offsets(text)
         if iso is not None:
@@ -527,10 +597,13 @@ def _iso_with_offsets(text: pd.Series) -> np.ndarray | None:
 def parse_numbers(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawTable | None = None,
                   items: pd.Series | None = None) -> pd.Series:
     """Parse a text column of numbers; a non-empty value that is not a number is an error."""
-    text = values.astype("str").str.strip().str.replace(",", "", regex=False)
+    # a column repeats few distinct values (estimates, seats, costs): each is parsed once
+    codes, distinct = pd.factorize(values.astype("str"))
+    text = pd.Series(distinct).str.strip().str.replace(",", "", regex=False)
     text = text.mask(text.eq(""))
-    number = pd.to_numeric(text, errors="coerce")
-    bad = number.isna() & text.notna()
+    parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+    failed = np.isnan(parsed) & text.notna().to_numpy(dtype=bool)
+    bad = pd.Series(np.append(failed, False)[codes], index=values.index)  # code -1: missing
     if bad.any():
         first = bad[bad].index[0]
         row = raw.row_of(first) if raw is not None else None
@@ -539,7 +612,7 @@ def parse_numbers(values: pd.Series, ctx: ReadContext, *, column: str, raw: RawT
                                f"{values[first]!r} is not a number (expected e.g. 95 or 12.5)",
                                row=row, column=column,
                                item=None if item is None or item != item else str(item))
-    return number.astype("float64")
+    return pd.Series(np.append(parsed, np.nan)[codes], index=values.index, name=values.name)
 
 
 def read_json(probe: Probe):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import InputFormatError
-from ..schema import FLOAT, TABLES, TIME
+from ..schema import FLOAT, ID, STR, TABLES, TIME
 from .base import Format, Probe, ReadContext, parse_numbers, parse_times, read_csv
 
 # table -> (signature columns that identify the template, required columns)
@@ -35,6 +35,8 @@ ALIASES = {"item_id": ("key", "id")}
 
 class TemplateFormat(Format):
     """One opsdiag template (``work_items.csv`` …), read into its canonical table."""
+
+    strips_text = True
 
     def __init__(self, table: str):
         self.table = table
@@ -77,17 +79,26 @@ class TemplateFormat(Format):
                 out[column] = parse_numbers(raw.col(column), ctx, column=column, raw=raw, items=ids)
             elif column == key:
                 out[column] = ids
-            else:  # text and lists as read: ``conform`` strips them (once, not twice)
+            elif kind in (ID, STR):  # stripped once, here (``strips_text``: ``conform`` keeps it)
+                out[column] = raw.col(column)
+            else:  # lists as read: ``conform`` parses them
                 out[column] = raw.text(column)
         for column in self.required:
             if spec[column] == TIME and out[column].isna().any():
                 first = out[column].isna().idxmax()
                 raise InputFormatError(probe.path, "required date is empty", row=raw.row_of(first),
                                        column=column, item=str(ids[first]))
-        frame = pd.DataFrame(out, index=raw.frame.index)
-        if "source" in spec and "source" not in frame:
-            frame["source"] = "opsdiag_template"
-        return {self.table: frame}
+        if "source" in spec and "source" not in out:
+            out["source"] = _constant_text("opsdiag_template", len(ids))
+        return {self.table: pd.DataFrame(out, index=raw.frame.index)}
+
+
+def _constant_text(value: str, length: int) -> pd.arrays.ArrowStringArray:
+    """``value`` in each of ``length`` rows as ``str`` (Arrow repeats it; pandas, given a scalar
+    column, repeats one value through a take of a million positions)."""
+    import pyarrow as pa
+
+    return pd.array(pa.repeat(pa.scalar(value, pa.large_string()), length), dtype="str")
 
 
 def template_formats() -> list[TemplateFormat]:
