@@ -49,7 +49,8 @@ def link_feedback(feedback: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     if out.empty:
         return out
     if "linked_item_ids" in out:
-        explicit = out["linked_item_ids"].map(lambda v: tuple(v) if isinstance(v, (tuple, list)) else ())
+        explicit = pd.Series([tuple(v) if isinstance(v, (tuple, list)) else () for v in out["linked_item_ids"]],
+                             index=out.index, dtype="object")
     else:
         explicit = pd.Series([()] * len(out), index=out.index, dtype="object")
 
@@ -94,24 +95,27 @@ def linked_share(feedback: pd.DataFrame) -> float:
 def _column_text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame:
         return pd.Series("", index=frame.index)
-    return frame[column].astype("object").where(frame[column].notna(), "").astype("str")
+    return frame[column].fillna("").astype("str")
 
 
 def _tag_text(frame: pd.DataFrame) -> pd.Series:
     if "tags" not in frame:
         return pd.Series("", index=frame.index)
-    return frame["tags"].map(lambda v: " ".join(map(str, v)) if isinstance(v, (tuple, list)) else "")
+    return pd.Series([" ".join(map(str, v)) if isinstance(v, (tuple, list)) else "" for v in frame["tags"]],
+                     index=frame.index, dtype="str")
 
 
 def _group_tuples(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:
     """One tuple per row position ``0..n-1`` of the ``values`` at that position, in order."""
+    out = [()] * n
     if not len(rows):
-        return [()] * n
+        return out
     order = np.argsort(rows, kind="stable")
     rows, values = rows[order], values[order]
-    starts = np.searchsorted(rows, np.arange(n), side="left")
-    ends = np.searchsorted(rows, np.arange(n), side="right")
-    return [tuple(values[start:end]) for start, end in zip(starts, ends)]
+    bounds = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1], True])  # one run per row with values
+    for row, start, end in zip(rows[bounds[:-1]].tolist(), bounds[:-1].tolist(), bounds[1:].tolist()):
+        out[row] = tuple(values[start:end])
+    return out
 
 
 def _unique_by_number(ids: pd.Index) -> dict[str, str]:

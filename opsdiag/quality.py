@@ -14,15 +14,26 @@ import numpy as np
 import pandas as pd
 
 from .schema import QualityFinding
-from .text import isin_text
+from .text import arrow_text, isin_text
 from .workflow_calendar import history_index, to_naive_utc
 from .workflow_rules import PHASES
 
 MAX_EXAMPLES = 10
 
 
+def _distinct_ids(ids) -> list[str]:
+    """``ids`` as text without repeats, in order of first appearance (Arrow's ``unique`` for
+    Arrow-backed text without missing values, not a Python string per id)."""
+    text = arrow_text(ids)
+    if text is not None and not text.null_count:
+        import pyarrow.compute as pc
+
+        return pc.unique(text).to_pylist()
+    return list(dict.fromkeys(str(i) for i in ids))
+
+
 def _finding(check: str, severity: str, ids, message: str) -> list[QualityFinding]:
-    ids = list(dict.fromkeys(str(i) for i in ids))
+    ids = _distinct_ids(ids)
     if not ids:
         return []
     return [QualityFinding(check=check, severity=severity, count=len(ids),
@@ -112,7 +123,7 @@ def check_created_in_progress(client) -> list[QualityFinding]:
     codes = history.codes
     if not len(codes):
         return []
-    first = np.r_[True, codes[1:] != codes[:-1]]  # each item's first transition, items in id order
+    first = history.starts  # each item's first transition, items in id order
     from_code, to_code = history.from_code[history.rows[first]], history.row_to[first]
     start_phase = _phase_codes(client, history)[np.where(from_code >= 0, from_code, to_code)]
     hit = start_phase == PHASES.index("committed")
@@ -138,7 +149,7 @@ def check_moved_backwards(client) -> list[QualityFinding]:
     back = backward[history.from_code, history.to_code]  # code -1: the last row/column (no phase)
     back &= history.at <= to_naive_utc(pd.Series([client.as_of]))[0]  # NaT compares False
     policy = client.engagement.workflow.backward_moves
-    return _finding("moved_backwards", "info", t["item_id"].iloc[np.flatnonzero(back)].to_numpy(dtype=object),
+    return _finding("moved_backwards", "info", t["item_id"].iloc[np.flatnonzero(back)],
                     "{n} item(s) moved backwards (done → not done, or in progress → backlog); "
                     f"backward_moves: {policy}")
 
@@ -154,7 +165,10 @@ def check_no_history(client) -> list[QualityFinding]:
     if not flow["has_history"].any():
         return []
     without = flow.loc[~flow["has_history"], "item_id"]
-    known = isin_text(without, client.dataset.work_items["item_id"])
+    item_ids = client.dataset.work_items["item_id"]
+    # an id is a work item's when it is among the work items' ids that are in ``without``
+    # (a lookup in the few ids without history, not in every item id)
+    known = isin_text(without, item_ids[isin_text(item_ids, without)])
     return _finding("no_history", "warning", without[known],
                     "{n} item(s) have no status history while others do; their dates come "
                     "from the item's own fields")

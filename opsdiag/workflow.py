@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,37 +79,82 @@ def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
 
     An item's history is its first ``from_status`` (position 0) followed by each ``to_status``
     in time order (positions 1, 2, …). For every item the position of the first entry into a
-    status is taken; the result is the median over items, by status (empty when no history).
+    status is taken; the result is the median over items, by status, statuses in order of
+    first appearance (first ``from_status`` values, then ``to_status`` values); empty when no
+    history.
     """
     history = history_index(transitions)
-    codes, rows = history.codes, history.rows
+    codes, starts = history.codes, history.starts
     if not len(codes):
         return pd.Series(dtype="float64")
-    first = np.r_[True, codes[1:] != codes[:-1]]
-    starts = np.flatnonzero(first)
-    position = np.arange(len(codes)) - np.repeat(starts, np.diff(np.r_[starts, len(codes)])) + 1
-    # every item's first from_status (position 0), then all to_status entries in history order
-    status_codes = np.r_[history.from_code[rows[first]], history.row_to]
-    positions = np.r_[np.zeros(len(starts), dtype=np.int64), position]
-    known = status_codes >= 0
-    if not known.any():
+    # an item's positions 1, 2, … (row minus the row before its first)
+    lengths = np.diff(np.r_[starts, len(codes)])
+    position = np.arange(len(codes)) - np.repeat(starts - 1, lengths)
+    from_first = history.from_code[history.rows[starts]]  # each item's position 0
+    if (len(history.statuses) + 1) * len(starts) <= _DENSE_CELLS * len(codes):
+        median = _first_entry_medians_by_table(history, position, lengths, from_first)
+    else:
+        median = _first_entry_medians_by_sort(history, position, from_first)
+    seen = pd.unique(np.r_[pd.unique(from_first), pd.unique(history.row_to)])
+    seen = seen[seen >= 0]  # statuses in order of first appearance
+    if not len(seen):
         return pd.Series(dtype="float64")
-    status_codes, positions = status_codes[known], positions[known]
-    key = np.r_[codes[first], codes].astype(np.int64)[known] * len(history.statuses) + status_codes
+    return pd.Series(median[seen], index=pd.Index(history.statuses[seen], name="status"))
+
+
+# the table of first entries (statuses × items) is used while it has at most this many cells per
+# transition (a few dozen statuses), else the entries are sorted
+_DENSE_CELLS = 4
+
+
+def _first_entry_medians_by_table(history: HistoryIndex, position: np.ndarray, lengths: np.ndarray,
+                                  from_first: np.ndarray) -> np.ndarray:
+    """``first_entry_positions``' median per status code (NaN when never entered), from a table
+    of each item's first position in each status: its rows sorted, the median is read at the
+    middle of each row's entered cells."""
+    n_items, n_status = len(lengths), len(history.statuses)
+    never = len(position) + 1  # sorts after every position
+    first = np.full((n_status + 1) * n_items, never, dtype=position.dtype)  # row 0: missing status
+    np.minimum.at(first, (history.row_to + 1) * n_items + np.repeat(np.arange(n_items), lengths), position)
+    first[(from_first + 1) * n_items + np.arange(n_items)] = 0
+    first = np.sort(first.reshape(n_status + 1, n_items)[1:], axis=1)
+    count = (first < never).sum(axis=1)
+    entered = np.flatnonzero(count)
+    count = count[entered]
+    median = np.full(n_status, np.nan)
+    median[entered] = (first[entered, (count - 1) // 2] + first[entered, count // 2]) / 2
+    return median
+
+
+def _first_entry_medians_by_sort(history: HistoryIndex, position: np.ndarray, from_first: np.ndarray) -> np.ndarray:
+    """``_first_entry_medians_by_table`` by sorting (item, status) pairs instead: for many
+    statuses, where a table would be mostly empty."""
+    codes, starts = history.codes, history.starts
+    # every item's first from_status (position 0), then all to_status entries in history order;
+    # statuses are coded from 1 so a missing one (0) is a pair of its own, dropped below
+    n_codes = len(history.statuses) + 1
+    status_codes = np.r_[from_first, history.row_to] + 1
+    key = np.r_[codes[starts], codes] * n_codes + status_codes
     # the first occurrence of an (item, status) pair is its lowest position: position 0 comes
     # first, and each item's entries follow in history order, which a stable sort keeps
     order = np.argsort(key, kind="stable")
     pairs = key[order]
     entry = order[np.r_[True, pairs[1:] != pairs[:-1]]]
+    status = status_codes[entry] - 1
+    known = status >= 0
+    entry, status = entry[known], status[known]
+    median = np.full(n_codes - 1, np.nan)
+    if not len(entry):
+        return median
+    positions = np.r_[np.zeros(len(starts), dtype=position.dtype), position][entry]
     # the median of each status's first-entry positions, read from them sorted by status, then position
-    span = positions.max() + 1
-    status_of, position_of = np.divmod(np.sort(status_codes[entry] * span + positions[entry]), span)
+    shift = int(positions.max()).bit_length()  # status and position packed in one integer, bitwise
+    packed = np.sort((status << shift) | positions)
+    status_of, position_of = packed >> shift, packed & ((1 << shift) - 1)
     bounds = np.flatnonzero(np.r_[True, status_of[1:] != status_of[:-1], True])
     low, count = bounds[:-1], np.diff(bounds)
-    median = (position_of[low + (count - 1) // 2] + position_of[low + count // 2]) / 2
-    by_status = pd.Series(median, index=status_of[low])
-    by_status = by_status.reindex(pd.unique(status_codes))  # statuses in order of appearance
-    return pd.Series(by_status.to_numpy(), index=pd.Index(history.statuses[by_status.index], name="status"))
+    median[status_of[low]] = (position_of[low + (count - 1) // 2] + position_of[low + count // 2]) / 2
+    return median
 
 
 _WAITING_TO_START = re.compile(r"^(selected|ready|next|up next|sprint backlog|to |waiting for|awaiting)")
@@ -232,12 +278,14 @@ def _utc(values: np.ndarray) -> pd.Series:
 def _attributes(statuses: np.ndarray, mapping: pd.DataFrame) -> dict[str, np.ndarray]:
     """Phase, kind, owner and order of each of the distinct ``statuses`` (one entry each);
     a status missing from ``mapping`` gets the unmapped defaults and the order after the last."""
-    table = mapping.drop_duplicates("status").set_index("status")
-    known = table.reindex(pd.Index(statuses, dtype=object))
+    rows = first_positions(statuses, mapping["status"])  # each status's first mapping row; -1: none
     next_order = int(mapping["order"].max()) + 1 if len(mapping) else 1
-    out = {field: known[field].astype(object).where(known[field].notna(), UNMAPPED[field]).to_numpy()
-           for field in ("phase", "kind", "owner")}
-    out["order"] = known["order"].fillna(next_order).astype("int64").to_numpy()
+    out = {}
+    for field in ("phase", "kind", "owner"):
+        values = np.append(mapping[field].to_numpy(dtype=object), None)[rows]
+        out[field] = np.where(pd.isna(values), UNMAPPED[field], values)
+    order = np.append(mapping["order"].to_numpy(dtype="float64"), np.nan)[rows]
+    out["order"] = np.where(np.isnan(order), next_order, order).astype("int64")
     return out
 
 
@@ -298,22 +346,37 @@ def initial_segments(transitions: pd.DataFrame, items: pd.DataFrame, mapping: pd
     return _frame(Stays(history, **first, attributes=_attributes(history.statuses, mapping)))
 
 
+_ITEM_ROWS = FrameMemo()  # (history, rows) per items frame: segments and flow intervals both look them up
+
+
+def item_rows_of(history: HistoryIndex, items: pd.DataFrame) -> np.ndarray:
+    """The row in ``items`` of each of ``history.ids`` (an id's first row; -1 when absent),
+    remembered while the items frame is alive (do not change the result in place)."""
+    known = _ITEM_ROWS.get(items)
+    if known is not None and known[0]() is history:
+        return known[1]
+    rows = first_positions(history.ids, items["item_id"])
+    _ITEM_ROWS.put(items, (weakref.ref(history), rows))  # (not keeping an older index alive)
+    return rows
+
+
 def _initial_stays(history: HistoryIndex, items: pd.DataFrame, limit: np.datetime64) -> dict[str, np.ndarray]:
     """``initial_segments`` as arrays (the ``Stays`` fields) from the history index."""
-    moved = np.flatnonzero(history.row_to >= 0)  # the first move is the first with a target
-    codes = history.codes[moved]
-    first = moved[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else moved
+    moved = history.row_to >= 0  # the first move is the first with a target
+    if moved.all():  # (as usual: then it is each item's first row)
+        first = history.starts
+    else:
+        moved = np.flatnonzero(moved)
+        codes = history.codes[moved]
+        first = moved[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else moved
     codes, first_at = history.codes[first], history.row_at[first]
     from_status = history.from_code[history.rows[first]]
-    item_rows = first_positions(history.ids, items["item_id"])[codes]  # an item's first row, as drop_duplicates keeps
+    item_rows = item_rows_of(history, items)[codes]  # an item's first row, as drop_duplicates keeps
     start = np.append(to_naive_utc(items["created_at"]), NAT)[item_rows]
     keep = (from_status >= 0) & ~np.isnat(start) & (start <= first_at) & (start <= limit)
     return {"code": codes[keep], "status": from_status[keep], "start": start[keep],
             "end": np.minimum(first_at, limit)[keep], "open": first_at[keep] > limit,
             "initial": np.ones(keep.sum(), bool)}
-
-
-_FIELDS = ("code", "status", "start", "end", "open", "initial")
 
 
 def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.Timestamp,
@@ -337,11 +400,16 @@ def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.
     limit = _as_of_np(as_of)
     history = history_index(transitions)
     attributes = _attributes(history.statuses, mapping)
-    kept = np.flatnonzero((history.row_to >= 0) & (history.row_at <= limit))
-    codes, at = history.codes[kept], history.row_at[kept]
+    kept = (history.row_to >= 0) & (history.row_at <= limit)
+    codes, at, status = history.codes, history.row_at, history.row_to
+    if not kept.all():  # (else every move is a stay: the index's arrays are taken as they are)
+        kept = np.flatnonzero(kept)
+        codes, at, status = codes[kept], at[kept], status[kept]
     last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, bool)
-    end = np.where(last, limit, np.r_[at[1:], limit] if len(at) else at).astype("datetime64[us]")
-    moves = {"code": codes, "status": history.row_to[kept], "start": at, "end": end, "open": last,
+    end = np.empty(len(at), dtype="datetime64[us]")  # the item's next move, or as_of after its last
+    end[:-1] = at[1:]
+    end[last] = limit
+    moves = {"code": codes, "status": status, "start": at, "end": end, "open": last,
              "initial": np.zeros(len(at), bool)}
     first = None
     if items is not None and not items.empty and not transitions.empty:
@@ -352,8 +420,22 @@ def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.
     # later than its item's first move, so inserting each before its item's first move gives
     # the order a sort by item, start, then position gives
     before = np.searchsorted(codes, first["code"], side="left")
-    return _frame(Stays(history, **{k: np.insert(moves[k], before, first[k]) for k in _FIELDS},
-                        attributes=attributes))
+    return _frame(Stays(history, **_insert(moves, before, first), attributes=attributes))
+
+
+def _insert(fields: dict[str, np.ndarray], before: np.ndarray, extra: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``np.insert(fields[k], before, extra[k])`` for every field (``before`` ascending), the
+    rows' places computed once for all fields."""
+    total = len(before) + len(next(iter(fields.values())))
+    inserted = before + np.arange(len(before))  # each extra row's place in the result
+    kept = np.ones(total, dtype=bool)
+    kept[inserted] = False
+    out = {}
+    for name, values in fields.items():
+        out[name] = np.empty(total, dtype=values.dtype)
+        out[name][inserted] = extra[name]
+        out[name][kept] = values
+    return out
 
 
 from .workflow_flow import flow_intervals  # noqa: E402  (re-exported: the public flow API)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
 
 from .text import arrow_text, factorizable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DAY = np.timedelta64(86_400_000_000, "us")
 
@@ -95,13 +98,18 @@ def by_item_then_time(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
     checked, and the full three-key sort is only run when it does not hold. Same result
     either way.
     """
-    at = np.asarray(at)
-    at = at.view("int64") if at.dtype.kind == "M" else at.astype("int64")
-    order = _stable_order(np.asarray(codes))
-    sorted_at, sorted_codes = at[order], codes[order]
-    if np.all((sorted_at[1:] >= sorted_at[:-1]) | (sorted_codes[1:] != sorted_codes[:-1])):
-        return order
-    return np.lexsort((np.arange(len(codes)), at, codes))
+    return _sort_by_item_then_time(np.asarray(codes), np.asarray(at))[0]
+
+
+def _sort_by_item_then_time(codes: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``by_item_then_time``'s order, with ``codes`` and ``at`` in that order."""
+    times = at.view("int64") if at.dtype.kind == "M" else at.astype("int64")
+    order = _stable_order(codes)
+    sorted_at, sorted_codes = times[order], codes[order]
+    if not np.all((sorted_at[1:] >= sorted_at[:-1]) | (sorted_codes[1:] != sorted_codes[:-1])):
+        order = np.lexsort((np.arange(len(codes)), times, codes))
+        sorted_at, sorted_codes = times[order], codes[order]
+    return order, sorted_codes, sorted_at.view(at.dtype) if at.dtype.kind == "M" else at[order]
 
 
 def _run_starts(values: np.ndarray) -> np.ndarray:
@@ -134,15 +142,17 @@ def _codes(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, np.ndarra
 
 
 def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``pandas.factorize(values, sort=True)`` (codes, sorted distinct values as an object array).
+    """``pandas.factorize(values, sort=True)``: codes, and the sorted distinct values (a ``str``
+    array for Arrow-backed text, else an object array).
 
-    Arrow-backed text is factorized by Arrow (bytewise order: Python's code-point order).
-    Otherwise quicker when equal values come in runs (item ids in a history): the first value
-    of each run is factorized, and text is sorted as numpy strings (the same code-point order
-    as Python's); anything else goes through ``pandas.factorize``.
+    Quicker when equal values come in runs (item ids in a history): only the first value of
+    each run is sorted. Arrow-backed text is compared and sorted by Arrow (bytewise order:
+    Python's code-point order), other text as numpy strings (the same order); anything else
+    goes through ``pandas.factorize``.
     """
-    if arrow_text(values) is not None:
-        return _codes(values, sort=True)
+    text = arrow_text(values)
+    if text is not None:
+        return _sorted_text_codes(values, text)
     values = np.asarray(values, dtype=object)
     try:
         starts = _run_starts(values)
@@ -158,14 +168,33 @@ def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray
     return np.repeat(rank[run_codes], np.diff(np.r_[starts, len(values)])), uniques[order]
 
 
+def _sorted_text_codes(values, text: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """``sorted_codes`` of Arrow-backed text: the first value of each run of equal values is
+    sorted by Arrow (a stable sort), and equal neighbours in that order share a code."""
+    import pyarrow.compute as pc
+
+    if len(text) < 2 or text.null_count:  # (a missing id is rare: pandas codes it -1)
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes, pd.array(uniques, dtype="str")
+    starts = np.flatnonzero(np.r_[True, np.asarray(pc.not_equal(text[1:], text[:-1]), dtype=bool)])
+    heads = text.take(starts)
+    order = np.asarray(pc.array_sort_indices(heads), dtype=np.intp)
+    ranked = heads.take(order)
+    distinct = np.r_[True, np.asarray(pc.not_equal(ranked[1:], ranked[:-1]), dtype=bool)]
+    rank = np.empty(len(order), dtype=np.intp)  # each run's code: its distinct value's position once sorted
+    rank[order] = np.cumsum(distinct) - 1
+    codes = np.repeat(rank, np.diff(np.r_[starts, len(text)]))
+    return codes, pd.array(ranked.take(np.flatnonzero(distinct)), dtype="str")
+
+
 @dataclass(frozen=True, eq=False)
 class HistoryIndex:
     """Integer codes and the time order of one transitions frame (see ``history_index``).
 
     Attributes
     ----------
-    ids : the distinct non-missing ``item_id`` values, sorted (object array); an item's code
-        is its position here.
+    ids : the distinct non-missing ``item_id`` values, sorted (a ``str`` array for Arrow-backed
+        text, else an object array); an item's code is its position here.
     statuses : the distinct non-missing ``from_status`` values in order of first appearance,
         then the ``to_status`` values not among them (object array of ``str``).
     from_statuses, to_statuses : positions in ``statuses`` of the distinct ``from_status`` /
@@ -175,9 +204,10 @@ class HistoryIndex:
     at : every row's ``at`` as naive UTC ``datetime64[us]`` (file order; NaT kept).
     rows : positions of the rows with an item and a time, sorted by item, time, then position.
     codes, row_at, row_to : the item code, ``at`` and ``to_code`` of each of ``rows``.
+    starts : positions in ``rows`` where an item's rows begin.
     """
 
-    ids: np.ndarray
+    ids: np.ndarray | pd.api.extensions.ExtensionArray
     statuses: np.ndarray
     from_statuses: np.ndarray
     to_statuses: np.ndarray
@@ -188,6 +218,7 @@ class HistoryIndex:
     codes: np.ndarray
     row_at: np.ndarray
     row_to: np.ndarray
+    starts: np.ndarray
 
 
 class FrameMemo:
@@ -239,12 +270,17 @@ def history_index(transitions: pd.DataFrame) -> HistoryIndex:
     to_statuses = pd.Index(statuses).get_indexer(to_values) if len(to_values) else np.zeros(0, np.intp)
     to_code = np.append(to_statuses, -1)[to_code] if len(to_code) else to_code
     at = to_naive_utc(transitions["at"])
-    rows = np.flatnonzero((item_code >= 0) & ~np.isnat(at))
-    rows = rows[by_item_then_time(item_code[rows], at[rows])]
-    index = HistoryIndex(ids=np.asarray(ids, dtype=object), statuses=np.asarray(statuses, dtype=object),
+    usable = (item_code >= 0) & ~np.isnat(at)
+    if usable.all():  # (as usual: no row without an item or a time)
+        rows, codes, row_at = _sort_by_item_then_time(item_code, at)
+    else:
+        rows = np.flatnonzero(usable)
+        order, codes, row_at = _sort_by_item_then_time(item_code[rows], at[rows])
+        rows = rows[order]
+    index = HistoryIndex(ids=ids, statuses=np.asarray(statuses, dtype=object),
                          from_statuses=np.arange(len(from_values)),
                          to_statuses=np.asarray(to_statuses, dtype=np.intp), from_code=from_code,
-                         to_code=to_code, at=at, rows=rows, codes=item_code[rows], row_at=at[rows],
-                         row_to=to_code[rows])
+                         to_code=to_code, at=at, rows=rows, codes=codes, row_at=row_at,
+                         row_to=to_code[rows], starts=_run_starts(codes))
     _INDEXED.put(transitions, index)
     return index

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .text import first_positions
+from .text import first_positions, take_text
 from .workflow_calendar import by_item_then_time as _by_item_then_time
 from .workflow_calendar import duration_days, history_index, to_naive_utc
 from .workflow_rules import OWNERS, normalize_category, type_key, type_keys
@@ -48,7 +48,7 @@ def _group_reduce(codes: np.ndarray, values: np.ndarray, mask: np.ndarray, n: in
     is_time = np.issubdtype(values.dtype, np.datetime64)
     out = np.full(n, NAT if is_time else -1, dtype=values.dtype)
     rows = np.flatnonzero(mask)
-    if is_time:
+    if is_time and np.isnat(values).any():
         rows = rows[~np.isnat(values[rows])]
     if len(rows):
         sub = codes[rows]
@@ -70,8 +70,8 @@ def _shift_within(values: np.ndarray, first: np.ndarray, fill) -> np.ndarray:
 def _latest_within(flags: np.ndarray, first: np.ndarray) -> np.ndarray:
     """For each row, the position of the latest row up to it within its item where ``flags``,
     else of the item's first row (rows grouped by item, ``first`` marking each item's first)."""
-    positions = np.arange(len(flags))
-    return np.maximum.accumulate(np.where(flags | first, positions, 0)) if len(flags) else positions
+    marked = np.arange(len(flags)) * (flags | first)  # a row's position where flagged or first, else 0
+    return np.maximum.accumulate(marked, out=marked)
 
 
 def _ffill_within(values: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -80,7 +80,8 @@ def _ffill_within(values: np.ndarray, first: np.ndarray) -> np.ndarray:
     return values[_latest_within(~np.isnan(values), first)]
 
 
-def _included(types: pd.Series, workflow: config.Workflow) -> tuple[np.ndarray, np.ndarray]:
+def _included(types: pd.Series, workflow: config.Workflow) -> tuple[np.ndarray, str]:
+    """Whether each item's type is included, and the reason an excluded one is left out."""
     codes, uniques = pd.factorize(types)
     keys = [type_key(t) for t in uniques]  # one per distinct type
     if workflow.include_types is not None:
@@ -91,8 +92,7 @@ def _included(types: pd.Series, workflow: config.Workflow) -> tuple[np.ndarray, 
         unwanted = type_keys(workflow.exclude_types)
         allowed = [k not in unwanted for k in keys]
         reason = "type in workflow.exclude_types"
-    ok = np.array(allowed + [True], dtype=bool)[codes]
-    return ok, np.where(ok, None, reason)
+    return np.array(allowed + [True], dtype=bool)[codes], reason
 
 
 _OWNER_CODE = {o: float(i) for i, o in enumerate(OWNERS) if o != "unknown"}  # unknown owner: NaN
@@ -244,8 +244,12 @@ def _days_in_span(start, end, item_start, item_end, workflow: config.Workflow) -
     return days
 
 
+_OWN_COLUMNS = ("status", "status_category", "started_at", "completed_at", "canceled_at")
+
+
 def _from_columns(base: pd.DataFrame, mapping: pd.DataFrame, as_of: np.datetime64) -> dict[str, np.ndarray]:
-    """Flow fields of items without history, from their own status and timestamp columns."""
+    """Flow fields of items without history, from their own status and timestamp columns
+    (``_OWN_COLUMNS``: only those are read)."""
     phase_of = dict(zip(mapping["status"], mapping["phase"]))
     phase = base["status"].map(phase_of)
     codes, uniques = pd.factorize(base["status_category"])  # normalise each distinct category once
@@ -329,15 +333,19 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
     DataFrame with ``FLOW_COLUMNS``; timestamps ``datetime64[us, UTC]``; empty input gives an
     empty frame with these columns.
     """
-    from .workflow import _as_of_np, initial_segments, status_segments, stays_of
+    from .workflow import _as_of_np, initial_segments, item_rows_of, status_segments, stays_of
 
     workflow = workflow or config.Workflow()
     limit = _as_of_np(as_of)
     index = history_index(transitions)
     base = items.drop_duplicates("item_id").reset_index(drop=True)
     # the row in base of each item with transitions (index.ids: distinct, sorted); the items
-    # seen only in transitions are added after the others, in id order
-    item_rows = first_positions(index.ids, base["item_id"])
+    # seen only in transitions are added after the others, in id order. Without repeated ids
+    # base has the rows of items (those status_segments looked up already)
+    if len(base) == len(items):
+        item_rows = item_rows_of(index, items).copy()
+    else:
+        item_rows = first_positions(index.ids, base["item_id"])
     extra = item_rows < 0
     if extra.any():
         only_moved = pd.DataFrame({"item_id": pd.Series(index.ids[extra], dtype="str")})
@@ -365,7 +373,7 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
     hist = _from_history(base, stays, limit, workflow)
     # items without history take their own columns (each row on its own, so only those rows)
     without = np.flatnonzero(~history)
-    cols = _from_columns(base.iloc[without], mapping, limit)
+    cols = _from_columns(base[list(_OWN_COLUMNS)].iloc[without], mapping, limit)
     pick = {}
     for k in cols:
         pick[k] = hist[k].copy()
@@ -384,10 +392,11 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
     busy = pick["active_days"] + pick["queue_days"] + pick["blocked_days"]
     with np.errstate(invalid="ignore", divide="ignore"):
         efficiency = np.where(busy > 0, pick["active_days"] / np.where(busy > 0, busy, 1), np.nan)
-    type_ok, reason = _included(base["item_type"], workflow)
+    type_ok, type_reason = _included(base["item_type"], workflow)
     future = ~np.isnat(created) & (created > limit)
     included = type_ok & ~future
-    reason = np.where(future & type_ok, "created after as_of", reason)
+    reasons = np.array([None, type_reason, "created after as_of"], dtype=object)
+    reason = np.where(type_ok, np.where(future, 2, 0), 1)  # a position in reasons
 
     out = pd.DataFrame({
         "item_id": base["item_id"].astype("str"), "item_type": base["item_type"].astype("str"),
@@ -402,7 +411,7 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
         "blocked_days": pick["blocked_days"], "flow_efficiency": efficiency,
         "handoffs": pick["handoffs"], "bounce_backs": pick["bounce_backs"],
         "has_history": history, "included": included,
-        "excluded_reason": pd.Series(reason, dtype="str"),
+        "excluded_reason": pd.Series(take_text(reasons, reason)),
     })
     return out[FLOW_COLUMNS]
 

@@ -436,6 +436,23 @@ def test_flow_from_segment_arrays_equals_flow_from_a_copy_of_the_segments(policy
     assert flow["item_id"].tolist() == ["A", "B", "C"]  # C is only in the transitions
 
 
+
+def test_flow_of_a_repeated_item_id_takes_its_first_row():
+    # the second "A" row is dropped (its type and creation are not used); B has no history
+    items = make_items({"item_id": "A", "status": "Done", "created_at": T("2026-01-01")},
+                       {"item_id": "A", "item_type": "Bug", "status": "Done", "created_at": T("2026-01-05")},
+                       {"item_id": "B", "status": "To Do", "created_at": T("2026-01-01")})
+    moves = make_moves(("A", "2026-01-02", "To Do", "In Progress"), ("A", "2026-01-04", "In Progress", "Done"))
+    wf = config.Workflow()
+    mapping = workflow.status_mapping(dataset(items, moves), wf)
+    segments = workflow.status_segments(moves, mapping, T("2026-01-31"), items=items)
+    flow = workflow.flow_intervals(items, moves, mapping, T("2026-01-31"), wf, segments=segments)
+    assert flow["item_id"].tolist() == ["A", "B"] and flow["has_history"].tolist() == [True, False]
+    a = flow.iloc[0]
+    assert (a["item_type"], a["created_at"], a["started_at"], a["completed_at"]) == (
+        "Story", T("2026-01-01"), T("2026-01-02"), T("2026-01-04"))
+    assert (a["cycle_time_days"], a["lead_time_days"], a["queue_days"], a["active_days"]) == (2.0, 3.0, 0.0, 2.0)
+
 # --- real exports (read-only, skipped when absent) ---------------------------------------------
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -483,3 +500,17 @@ def test_first_entry_positions_are_medians_over_items_of_each_first_entry():
     # X: Backlog 0, A 1, B 2; Y: Backlog 0, B 1, A 2; Z: C 1 (no from_status)
     assert medians.to_dict() == {"Backlog": 0.0, "A": 1.5, "B": 1.5, "C": 1.0}
     assert medians.index.tolist() == ["Backlog", "A", "B", "C"]  # in order of appearance
+
+
+def test_first_entry_positions_by_sort_equal_those_by_table(monkeypatch):
+    # many statuses per item: the (item, status) pairs are sorted instead of tabled; same medians
+    moves = make_moves(("X", "2024-01-01", "Backlog", "A"), ("X", "2024-01-02", "A", "B"),
+                       ("X", "2024-01-03", "B", "A"), ("Y", "2024-01-01", "Backlog", "B"),
+                       ("Y", "2024-01-02", "B", "A"), ("Y", "2024-01-03", "A", None),
+                       ("Z", "2024-01-01", None, "C"), ("Z", "2024-01-02", "C", "B"))
+    by_table = workflow.first_entry_positions(moves)
+    monkeypatch.setattr(workflow, "_DENSE_CELLS", 0)
+    by_sort = workflow.first_entry_positions(moves)
+    # X: Backlog 0, A 1, B 2; Y: Backlog 0, B 1, A 2 (then no target); Z: C 1, B 2
+    assert by_sort.to_dict() == by_table.to_dict() == {"Backlog": 0.0, "A": 1.5, "B": 2.0, "C": 1.0}
+    assert by_sort.index.tolist() == by_table.index.tolist() == ["Backlog", "A", "B", "C"]
