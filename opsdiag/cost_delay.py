@@ -172,9 +172,11 @@ def _late_triage_weeks(inp: CostInputs, healthy: float) -> tuple | None:
     when no feedback of the last year is linked to work."""
     from .metrics.feedback import triage_delays
 
-    delays = triage_delays(inp.feedback, inp.as_of, healthy)
-    delays = delays[(delays["created_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR))
-                    & (delays["linked_item_ids"].map(len) > 0)]
+    feedback = inp.feedback
+    # the feedback of the last year linked to work, chosen before ``triage_delays`` (which works
+    # row by row and keeps the rows' order): its waits, sorting and copies for this part only
+    delays = triage_delays(feedback[(feedback["created_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR))
+                                    & (feedback["linked_item_ids"].map(len) > 0)], inp.as_of, healthy)
     if delays.empty:
         return None
     long = delays.explode("linked_item_ids").rename(columns={"linked_item_ids": "item_id"})

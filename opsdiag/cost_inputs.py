@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .text import arrow_text
+
 DAYS_PER_YEAR = 365.0
 
 
@@ -91,6 +93,9 @@ class CostInputs:
     feedback: pd.DataFrame
     as_of: pd.Timestamp
     values: dict[str, float]
+    # False while a scenario reads only the figures' hours and cost (the low/high ends and the
+    # tornado): a formula may then leave its detail and evidence out (``cost_memo.figure``)
+    detailed: bool = True
     # results derived from the data alone, shared by every copy ``with_values`` makes: low, high
     # and each sensitivity scenario re-run every formula, but bounce-backs, release waits and
     # slippage do not move with the assumptions (see ``memo``)
@@ -103,8 +108,8 @@ class CostInputs:
         return cls(client.flow, client.segments, d.work_items, d.people, d.tools, d.releases,
                    d.feedback, client.as_of, values or base)
 
-    def with_values(self, values: dict[str, float]) -> "CostInputs":
-        return replace(self, values=values)
+    def with_values(self, values: dict[str, float], detailed: bool = True) -> "CostInputs":
+        return replace(self, values=values, detailed=detailed)
 
     def memo(self, name: str, compute: Callable[[], object], *depends) -> object:
         """``compute()``, computed once while the objects in ``depends`` stay the same.
@@ -200,5 +205,8 @@ class _RatedPeople:
 
 def _ids(values) -> tuple[str, ...]:
     if isinstance(values, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+        text = arrow_text(values)
+        if text is not None and not text.null_count:  # Arrow text, none missing: its strings as they are
+            return tuple(text.to_pylist())
         values = values.to_numpy(dtype=object).tolist()  # iterating a string array is slow: convert once
     return tuple(map(str, values))

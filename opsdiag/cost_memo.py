@@ -66,21 +66,26 @@ class _ReadLog(dict):
         return dict(self._all("items"))
 
 
-def figure(inputs, formula_id: str, formula: Callable, values: dict[str, float]):
+def figure(inputs, formula_id: str, formula: Callable, values: dict[str, float], detailed: bool = True):
     """``formula`` evaluated at ``values``, reusing an earlier result when it read the same values.
 
     Formulas are pure functions of the inputs' tables and the assumption values they read, so a
     scenario that only moves assumptions a formula never looked at (the tornado moves one at a
     time) gives the same figure; results are kept per inputs (shared by ``with_values`` copies).
+    ``detailed=False`` is for callers that read only the figure's hours and cost: the formula
+    may leave its detail and evidence out (``CostInputs.detailed``), and such a figure is never
+    returned to a caller that wants them.
     """
     seen = inputs.memo(f"figures:{formula_id}", list, formula, *inputs.tables())
-    for reads, whole, result in seen:
+    for reads, whole, result, complete in seen:
+        if detailed and not complete:
+            continue
         if whole:
             if reads == values:
                 return result
         elif all(values.get(key, _MISSING) == value for key, value in reads.items()):
             return result
     log = _ReadLog(values)
-    result = formula(inputs.with_values(log))
-    seen.append((dict(values) if log.whole else dict(log.reads), log.whole, result))
+    result = formula(inputs.with_values(log, detailed))
+    seen.append((dict(values) if log.whole else dict(log.reads), log.whole, result, detailed))
     return result

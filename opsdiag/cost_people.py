@@ -50,16 +50,19 @@ def survey_waste(inp: CostInputs, column: str) -> CostFigure:
     # the same values), applied while the frame is built rather than by sorting a copy
     ranked = pd.Series(cost).sort_values(ascending=False).index.to_numpy()
     rows, hours, cost = kept[ranked], hours[ranked], cost[ranked]
-    detail = pd.DataFrame({"person": survey.person.take(rows), "role": survey.role.take(rows),
-                           "excess_hours_per_week": excess[ranked], "rate": rate[ranked],
-                           "hours_per_year": hours, "cost_per_year": cost},
-                          index=survey.index[rows])
     # sums and evidence from the arrays the detail is built from: the model runs this formula
     # again for every rate scenario, and reading the frame's columns back was a third of its time
     hours_per_year = float(hours.sum())
     roles = sorted(key for key in survey.role_rate_ids if key in inp.values)
-    return CostFigure(f"survey_waste.{column}", lever, hours_per_year, float(cost.sum()),
-                      (healthy_id, "weeks_per_year", "rate.default", *roles),
+    ids = (healthy_id, "weeks_per_year", "rate.default", *roles)
+    if not inp.detailed:  # a scenario that reads the hours and cost only: building the detail was half the time
+        return CostFigure(f"survey_waste.{column}", lever, hours_per_year, float(cost.sum()), ids, (),
+                          quantity=hours_per_year, quantity_unit="hours")
+    detail = pd.DataFrame({"person": survey.person.take(rows), "role": survey.role.take(rows),
+                           "excess_hours_per_week": excess[ranked], "rate": rate[ranked],
+                           "hours_per_year": hours, "cost_per_year": cost},
+                          index=survey.index[rows])
+    return CostFigure(f"survey_waste.{column}", lever, hours_per_year, float(cost.sum()), ids,
                       tuple(survey.person_ids[rows]), detail, hours_per_year, "hours")
 
 
@@ -111,13 +114,19 @@ def rework(inp: CostInputs) -> CostFigure:
 def _recent_bounces(inp: CostInputs) -> tuple | None:
     """The data-only part of ``rework``: (bounce-backs of the last year, annualisation factor,
     median days of the bounced step, item ids); None without bounce-backs."""
-    from .metrics.handoffs import bounce_backs
+    from .metrics.flow import time_dtype
+    from .metrics.handoffs import _bounce_frame, _bounce_positions
 
-    events = inp.memo("bounce_backs", lambda: bounce_backs(
-        inp.segments, item_ids=inp.flow.loc[inp.flow["included"], "item_id"]), inp.segments, inp.flow)
-    if events.empty:
+    # ``metrics.handoffs.bounce_backs`` of the included items, filtered to the last year: only
+    # the rows of the year are built (of all bounce-backs, with their numbers as the index)
+    segments = inp.segments
+    now, before = _bounce_positions(segments, item_ids=inp.flow.loc[inp.flow["included"], "item_id"])
+    if not len(now):
         return None
-    recent = events[events["at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR)]
+    at = pd.Series(segments["start"].array.take(now)).astype(time_dtype())
+    last_year = (at > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR)).to_numpy(dtype=bool)
+    rows = np.flatnonzero(last_year)
+    recent = _bounce_frame(segments, now[rows], before[rows], index=pd.RangeIndex(len(now))[last_year])
     scale = inp.window_scale(inp.included_created())
     median_days = float(recent["days_in_bounced_step"].median()) if len(recent) else 0.0
     return recent, scale, median_days, _ids(recent["item_id"].unique())

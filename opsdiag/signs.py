@@ -9,9 +9,11 @@ measure it. Ids are fixed (DESIGN §8): ``pm_chasing_updates``, ``releases_late`
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 SIGN_TITLES = {
@@ -113,15 +115,14 @@ def feedback_scattered(feedback: pd.DataFrame, tools: pd.DataFrame, flow: pd.Dat
     """Feedback intake tools (sources in the feedback exports plus tools of category feedback)
     and the share of feedback linked to a work item. red: ≥ 3 tools or < 25 % linked; amber:
     ≥ 2 tools or < 50 % linked."""
-    from .metrics.feedback import feedback_funnel
+    from .metrics.feedback import linked_share
 
     if feedback.empty:
         return _not_measured("feedback_scattered", "a feedback export (Zendesk, Intercom, Productboard, Canny)")
     sources = set(feedback["source"].dropna().str.lower().tolist())
     if not tools.empty:
         sources |= set(tools.loc[tools["category"].fillna("").str.lower().str.contains("feedback"), "tool"].str.lower())
-    funnel = feedback_funnel(feedback, flow, as_of).set_index("step")
-    linked = float(funnel.loc["linked", "share"]) if "linked" in funnel.index else 0.0
+    linked = float(linked_share(feedback, flow, as_of))  # (the linked step of ``feedback_funnel``)
     n = len(sources)
     status = "red" if n >= 3 or linked < 0.25 else "amber" if n >= 2 or linked < 0.5 else "green"
     unlinked = feedback.loc[feedback["linked_item_ids"].map(len) == 0, "feedback_id"]
@@ -144,10 +145,11 @@ def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.
     shipped = slip[slip["released"] & (slip["items"] > 0)]
     if shipped.empty:
         return _not_measured("eng_gtm_disagree", "releases with dates and the items in each (fix versions)")
-    members = shipped[["release", "released_date", "item_ids"]].explode("item_ids").rename(columns={"item_ids": "item_id"})
+    # one row per (shipped release, item), as ``explode`` gives them: each release's items in turn
+    release_of, item_id = _exploded(shipped["item_ids"])
+    members = pd.DataFrame({"item_id": item_id, "released_date": shipped["released_date"].array.take(release_of)})
     found = unique_positions(flow["item_id"], members["item_id"])
     if found is not None:  # one row per item (the flow): look the completions up, as a left merge would
-        members = members.reset_index(drop=True)
         members["completed_at"] = flow["completed_at"].array.take(found, allow_fill=True)
     else:
         members = members.merge(flow[["item_id", "completed_at"]], on="item_id", how="left")
@@ -158,6 +160,26 @@ def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.
                 "items in a shipped release but not done by its date; red ≥ 20 %, amber ≥ 5 %",
                 missing["item_id"].drop_duplicates().tolist(),
                 f"{len(missing)} of {len(members)} items announced in {len(shipped)} releases were not done on release day")
+
+
+def _exploded(cells: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray | np.ndarray]:
+    """``cells.explode()`` as (position of each element's cell, the elements), with the dtype
+    ``explode`` infers (``str`` for text). Tuples of a hundred thousand ids are chained in one
+    pass; anything but non-empty tuples or lists (which ``explode`` treats specially) goes
+    through ``explode``."""
+    values = cells.to_numpy(dtype=object)
+    if set(map(type, values)) <= {tuple, list}:
+        lengths = np.fromiter(map(len, values), dtype="int64", count=len(values))
+        if lengths.all():
+            elements = np.fromiter(itertools.chain.from_iterable(values), dtype=object, count=int(lengths.sum()))
+            if pd.api.types.infer_dtype(elements, skipna=True) == "string":  # text: Arrow converts it quickest
+                import pyarrow as pa
+
+                text = pd.array(pa.array(elements, type=pa.large_string(), from_pandas=True), dtype="str")
+                return np.repeat(np.arange(len(values)), lengths), text
+            return np.repeat(np.arange(len(values)), lengths), elements
+    exploded = cells.reset_index(drop=True).explode()
+    return exploded.index.to_numpy(), exploded.array
 
 
 def no_source_of_truth(tools: pd.DataFrame) -> Sign:
@@ -180,7 +202,7 @@ def political_prioritization(field_changes: pd.DataFrame, flow: pd.DataFrame, fe
     """Two tests: items re-prioritised ≥ 2 times after start (share > 20 % fails) and completed
     work with customer evidence (share < 30 % fails, only when feedback exists). red: both
     fail; amber: one fails."""
-    from .metrics.prioritization import evidence_share, priority_churn
+    from .metrics.prioritization import _completed_with_evidence, priority_churn
 
     has_priority = not field_changes.empty and field_changes["field"].str.lower().eq("priority").any()
     if not has_priority and feedback.empty:
@@ -194,11 +216,11 @@ def political_prioritization(field_changes: pd.DataFrame, flow: pd.DataFrame, fe
             parts.append(f"{churn.share_churned:.0%} of work re-prioritised twice or more after it started")
             evidence += list(churn.churned_ids)
     if not feedback.empty:
-        share = evidence_share(flow, feedback)
-        if not math.isnan(share.share):
-            fails += share.share < 0.3
-            parts.append(f"{share.share:.0%} of completed work traces to customer evidence")
-            value = share.share if value is None else value
+        share = _completed_with_evidence(flow, feedback)[2]  # ``evidence_share(...).share``, without its id tuples
+        if not math.isnan(share):
+            fails += share < 0.3
+            parts.append(f"{share:.0%} of completed work traces to customer evidence")
+            value = share if value is None else value
     if not parts:
         return _not_measured("political_prioritization", "priority change history or feedback linked to work")
     return Sign("political_prioritization", "red" if fails >= 2 else "amber" if fails == 1 else "green", value,

@@ -169,6 +169,25 @@ def test_a_cost_figure_is_reused_only_while_the_values_it_read_are_unchanged():
     assert calls.count(reads_everything) == 2
 
 
+def test_a_cost_figure_without_detail_is_never_given_to_a_caller_that_wants_it():
+    calls = []
+
+    def formula(inp):
+        calls.append(inp.detailed)
+        evidence = ("A", "B") if inp.detailed else ()
+        return cost_mod.CostFigure("f", "handoffs", 0.0, inp.values["rate.engineering"] * 10, (), evidence)
+
+    empty = pd.DataFrame()
+    inputs = cost_mod.CostInputs(empty, empty, empty, empty, empty, empty, empty, pd.Timestamp("2026-01-01", tz="UTC"),
+                                 {"rate.engineering": 100.0})
+    values = {"rate.engineering": 100.0}
+    assert figure(inputs, "f", formula, values, detailed=False).evidence == ()
+    assert figure(inputs, "f", formula, values).evidence == ("A", "B")  # computed again, with its detail
+    assert figure(inputs, "f", formula, values, detailed=False).cost_per_year == 1000.0
+    assert figure(inputs, "f", formula, values).evidence == ("A", "B")
+    assert calls == [False, True]  # either serves a caller that reads the cost only
+
+
 @pytest.mark.parametrize("ids", [["A"], pd.Series(["A"], dtype="str"), np.array(["A"], dtype=object)])
 def test_bounce_backs_select_items_given_as_list_series_or_array(ids):
     rows = [("A", "In QA", "committed", "active", 5, "2024-01-01", 1.0),
@@ -189,3 +208,15 @@ def test_parse_times_reads_naive_values_beside_offsets_in_the_engagement_timezon
     in_utc = parse_times(pd.Series(["2024-01-03 10:00", "2024-01-03T10:00:00+01:00"]),
                          ReadContext(timezone="UTC", path="t.csv"), column="at")
     assert in_utc.tolist() == [pd.Timestamp("2024-01-03 10:00", tz="UTC"), pd.Timestamp("2024-01-03 09:00", tz="UTC")]
+
+
+@pytest.mark.parametrize("cells", [[("a", "b"), ["c"], ("d",)], [("a", None), ("b", np.nan)], [("a", 1)], [(None,)],
+                                   [("a",), ()], [("a",), "x"]])
+def test_release_members_are_exploded_as_pandas_explodes_them(cells):
+    from opsdiag.signs import _exploded
+
+    cells = pd.Series(cells, index=range(10, 10 + len(cells)))
+    expected = cells.explode()
+    rows, values = _exploded(cells)
+    assert cells.index[rows].tolist() == expected.index.tolist()
+    pd.testing.assert_series_equal(pd.Series(values, index=expected.index), expected)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..text import arrow_text
 from .flow import DAY, ids, percentile, time_dtype, utc
 
 
@@ -41,9 +42,16 @@ def release_items(items: pd.DataFrame | None) -> pd.DataFrame:
     else:
         rows, names = pairs
         codes, releases = pd.factorize(names, sort=True)  # groupby's order: releases sorted
-        order = np.argsort(codes, kind="stable")  # each release's items in item order
-        members = items["item_id"].to_numpy(dtype=object)[rows[order]].tolist()
+        # each release's items in item order (stable; numpy sorts 16-bit codes by radix, ~10× quicker)
+        order = np.argsort(codes.astype(np.int16) if len(releases) <= np.iinfo(np.int16).max else codes,
+                           kind="stable")
+        rows = rows[order]
         bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(releases)))].tolist()
+        text = arrow_text(items["item_id"])
+        if text is not None and not text.null_count:  # Arrow makes the Python strings quickest
+            members = text.take(rows).to_pylist()
+        else:
+            members = items["item_id"].to_numpy(dtype=object)[rows].tolist()
         item_ids = np.empty(len(releases), dtype=object)
         item_ids[:] = [ids(members[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
         out = pd.DataFrame({"release": pd.Index(releases).astype("str"), "item_ids": item_ids})

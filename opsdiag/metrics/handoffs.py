@@ -17,6 +17,7 @@ from .flow import completed, ids, included, time_dtype
 
 WAIT_COLUMNS = ["item_id", "from_owner", "to_owner", "from_status", "to_status", "at", "received_at",
                 "wait_days"]
+BOUNCE_COLUMNS = ["item_id", "at", "from_status", "to_status", "from_kind", "days_in_bounced_step"]
 
 
 def _ordered(segments: pd.DataFrame, item_ids=None) -> pd.DataFrame:
@@ -204,12 +205,17 @@ def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
     blocked status's order.
     Columns: item_id, at, from_status, to_status, from_kind, days_in_bounced_step.
     """
-    columns = ["item_id", "at", "from_status", "to_status", "from_kind", "days_in_bounced_step"]
-    dtypes = {"at": time_dtype(), "days_in_bounced_step": "float64"}
+    now, before = _bounce_positions(segments, item_ids)
+    return _bounce_frame(segments, now, before)
+
+
+def _bounce_positions(segments: pd.DataFrame, item_ids=None) -> tuple[np.ndarray, np.ndarray]:
+    """The bounce-backs of :func:`bounce_backs` as row positions in ``segments``: (the stay moved
+    into, the stay bounced back from), in the function's row order."""
     positions, runs = _item_order(segments, item_ids)
     rows = np.arange(len(segments)) if positions is None else positions
     if not len(rows):
-        return _empty(columns, dtypes)
+        return np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64")
     # the non-blocked stays, as row numbers of ``segments`` in item-then-start order, so the stay
     # before one (within the item) is the previous row number when the item is the same
     unblocked = ~segments["kind"].eq("blocked").to_numpy(dtype=bool)
@@ -228,7 +234,17 @@ def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
         lower = np.flatnonzero(order < prior_order)
     # of the moves down, those into a committed status (one string comparison per move, not per stay)
     bounced = lower[segments["phase"].iloc[kept[lower]].eq("committed").to_numpy(dtype=bool)]
-    now, before = kept[bounced], kept[bounced - 1]
+    return kept[bounced], kept[bounced - 1]
+
+
+def _bounce_frame(segments: pd.DataFrame, now: np.ndarray, before: np.ndarray,
+                  index: pd.Index | None = None) -> pd.DataFrame:
+    """The rows of :func:`bounce_backs` for the bounce-backs at ``now`` / ``before`` (positions
+    from ``_bounce_positions``), indexed by ``index`` (0, 1, … when None)."""
+    dtypes = {"at": time_dtype(), "days_in_bounced_step": "float64"}
+    if not len(now):
+        out = _empty(BOUNCE_COLUMNS, dtypes)
+        return out if index is None else out.set_axis(index[:0])
 
     def pick(column: str, positions: np.ndarray) -> pd.Series:
         return pd.Series(segments[column].array.take(positions))
@@ -239,7 +255,8 @@ def bounce_backs(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
                         "from_kind": before_kind,
                         "days_in_bounced_step": np.where(before_kind.eq("active").to_numpy(dtype=bool),
                                                          pd.to_numeric(pick("days", before), errors="coerce"), 0.0)})
-    return out.astype(dtypes).reset_index(drop=True) if len(out) else _empty(columns, dtypes)
+    out = out.astype(dtypes).reset_index(drop=True)
+    return out if index is None else out.set_axis(index)
 
 
 def blocked_time(flow: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:

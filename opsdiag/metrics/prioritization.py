@@ -230,6 +230,16 @@ def evidence_share(flow: pd.DataFrame, feedback: pd.DataFrame) -> EvidenceShare:
     (NaN when nothing was completed, or when there is no feedback at all: not assessed rather
     than 0). Every feedback counts, whenever it was received.
     """
+    done, has, share = _completed_with_evidence(flow, feedback)
+    return EvidenceShare(completed=len(done), with_evidence=int(has.sum()), share=share,
+                         ids_with=_ids(sorted(done[has].tolist())),
+                         ids_without=_ids(sorted(done[~has].tolist())))
+
+
+def _completed_with_evidence(flow: pd.DataFrame, feedback: pd.DataFrame) -> tuple[pd.Series, np.ndarray, float]:
+    """``evidence_share`` without its id tuples: (the completed included items' ids, which of
+    them some feedback links to, the share). The ``political_prioritization`` warning sign needs
+    only the share; sorting the ids into tuples was most of the time."""
     done = flow["phase"].eq("done").to_numpy(dtype=bool)  # (Arrow compares the text: no object per row)
     if "included" in flow.columns:
         done = done & flow["included"].fillna(False).astype(bool).to_numpy()
@@ -237,9 +247,7 @@ def evidence_share(flow: pd.DataFrame, feedback: pd.DataFrame) -> EvidenceShare:
     linked = feedback["linked_item_ids"].explode().dropna().astype("str")
     has = isin_text(done.astype("str"), linked)
     share = _share(int(has.sum()), len(done)) if len(feedback) else float("nan")
-    return EvidenceShare(completed=len(done), with_evidence=int(has.sum()), share=share,
-                         ids_with=_ids(sorted(done[has].tolist())),
-                         ids_without=_ids(sorted(done[~has].tolist())))
+    return done, has, share
 
 
 # --- scoring helpers -------------------------------------------------------------------------
