@@ -104,7 +104,8 @@ def isin_text(series: pd.Series, candidates) -> np.ndarray:
         return series.isin(candidates).to_numpy(dtype=bool)
     import pyarrow.compute as pc
 
-    return np.asarray(pc.is_in(values, value_set=pc.unique(wanted.cast(values.type))), dtype=bool)
+    # the value set may repeat values: is_in hashes it into a set of its own
+    return np.asarray(pc.is_in(values, value_set=wanted.cast(values.type)), dtype=bool)
 
 
 def take_text(values: np.ndarray, codes: np.ndarray):
