@@ -12,6 +12,9 @@ seconds; loading the result back takes a fraction of that. Two kinds of entries 
   quality findings); its key adds the whole effective engagement config, the ``as_of`` asked
   for and today's date (the default ``as_of`` of a folder without timestamps).
 
+A folder with no entry yet (never read here) is not hashed before it is read: each file is
+hashed while it is parsed, and the entries are stored under the same keys.
+
 Every key also holds a fingerprint of the code (the versions of opsdiag, pandas and numpy and
 the bytes of every opsdiag module), so an upgrade or an edited module never returns stale
 results. A changed, added or removed file, or any config change, is a miss (a config change
@@ -87,6 +90,17 @@ def key(*parts: str) -> str:
 def dataset_key(digests: dict[str, str], timezone: str) -> str:
     """The key of a folder's ``dataset`` entry: its files' paths and contents, and the timezone."""
     return key("dataset", timezone, *(f"{rel}\0{digest}" for rel, digest in sorted(digests.items())))
+
+
+def stored(kind: str, data_dir: Path) -> bool:
+    """Whether ``data_dir`` has a ``kind`` entry, whatever its key.
+
+    A folder without one was never read here: there is nothing to look up, so its files need
+    not be hashed before they are read (``read_folder`` hashes them while it parses them).
+    """
+    wait()  # an entry this process is still writing
+    path = _entry(kind, data_dir)
+    return path is not None and path.is_file()
 
 
 def load(kind: str, data_dir: Path, entry_key: str, expected: type):

@@ -98,11 +98,11 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     engagement = config_mod.load(config, data_dir=data_dir, **overrides)
     digests, entry_key = None, None
-    if data_dir.is_dir() and cache.cache_dir() is not None:  # see opsdiag/cache.py
+    caching = data_dir.is_dir() and cache.cache_dir() is not None  # see opsdiag/cache.py
+    if caching and cache.stored("client", data_dir):  # read before (else: hashed while parsed)
         digests = cache.file_digests(data_dir, list_files(data_dir))
         read_key = cache.dataset_key(digests, engagement.timezone)
-        entry_key = cache.key("client", read_key, engagement.model_dump_json(), str(as_of),
-                              dt.date.today().isoformat())
+        entry_key = _client_key(read_key, engagement, as_of)
         cached = cache.load("client", data_dir, entry_key, Client)
         read = cache.load("dataset", data_dir, read_key, Dataset) if cached is not None else None
         if read is not None:  # the client entry holds only the tables derivation replaced
@@ -112,12 +112,19 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
             return cached
     read = read_folder(data_dir, engagement.timezone, progress=progress, digests=digests)
     client = _derive(data_dir, engagement, read, as_of)
-    if entry_key is not None:  # without the tables the dataset entry holds already (most of them)
+    if caching:  # without the tables the dataset entry holds already (most of them)
+        entry_key = entry_key or _client_key(cache.dataset_key(read.digests, engagement.timezone), engagement, as_of)
         tables = {name: None if table is read.tables.get(name) else table
                   for name, table in client.dataset.tables.items()}
         cache.save("client", data_dir, entry_key,
                    replace(client, dataset=replace(client.dataset, tables=tables)))
     return client
+
+
+def _client_key(read_key: str, engagement: Engagement, as_of) -> str:
+    """The key of a folder's ``client`` entry: its dataset entry's key, the whole effective
+    config, the ``as_of`` asked for and today's date (the default ``as_of`` without timestamps)."""
+    return cache.key("client", read_key, engagement.model_dump_json(), str(as_of), dt.date.today().isoformat())
 
 
 def _derive(data_dir: Path, engagement: Engagement, dataset: Dataset, as_of) -> Client:

@@ -261,6 +261,8 @@ class Dataset:
     files: list[SourceFile] = field(default_factory=list)
     unrecognized: list[Unrecognized] = field(default_factory=list)
     quality: list[QualityFinding] = field(default_factory=list)
+    # sha256 of every file in the folder, recognised or not, by path within it (the cache key)
+    digests: dict[str, str] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -277,11 +279,12 @@ class Dataset:
         return all(len(self.tables[t]) for t in tables)
 
     def replace(self, **tables: pd.DataFrame) -> "Dataset":
-        """A copy with some tables replaced (conformed); files and findings are shared."""
+        """A copy with some tables replaced (conformed); files, findings and digests are shared."""
         new = dict(self.tables)
         for name, frame in tables.items():
             new[name] = conform(name, frame)
-        return Dataset(tables=new, files=self.files, unrecognized=self.unrecognized, quality=self.quality)
+        return Dataset(tables=new, files=self.files, unrecognized=self.unrecognized, quality=self.quality,
+                       digests=self.digests)
 
     def span(self, table: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         column = SPAN_COLUMNS.get(table)

@@ -53,6 +53,25 @@ def test_second_read_of_unchanged_folder_comes_from_the_cache(client, cache_dir,
     assert [q.check for q in second.quality] == [q.check for q in first.quality]
 
 
+def test_a_folder_never_read_is_hashed_while_it_is_parsed_not_before(client, cache_dir, monkeypatch):
+    import opsdiag.client as client_mod
+
+    (client / "extra.bin").write_bytes(b"\x00\x01 not an export")  # unrecognised files count too
+    hashed_first = []
+    digests = cache_mod.file_digests
+    monkeypatch.setattr(cache_mod, "file_digests", lambda *a: hashed_first.append(a) or digests(*a))
+    first = load_client(client)
+    assert hashed_first == []  # nothing stored for this folder: nothing to look up first
+    files = ingest.list_files(client)
+    assert first.dataset.digests == digests(client, files) and "extra.bin" in first.dataset.digests
+    _written(cache_dir)
+    monkeypatch.setattr(client_mod, "_derive", lambda *a: pytest.fail("derived again"))
+    _no_parsing(monkeypatch)
+    second = load_client(client)  # stored under the key the files' contents give
+    assert len(hashed_first) == 1 and second.dataset.digests == first.dataset.digests
+    assert ingest.read_folder(client).digests == first.dataset.digests  # the dataset entry too
+
+
 def test_entries_are_written_in_the_background_and_before_python_exits(client, cache_dir):
     import subprocess
     import sys

@@ -170,7 +170,8 @@ def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
     (message names row and column); the other files are still read. Input files are only read.
     A folder read before with the same file contents comes from the local cache
     (``opsdiag.cache``; ``OPSDIAG_CACHE=off`` turns it off); ``digests`` are the files' sha256
-    when the caller has them already (``cache.file_digests``).
+    when the caller has them already (``cache.file_digests``). A folder never read before is
+    not hashed first: each file is hashed while it is parsed, and ``Dataset.digests`` keeps them.
     """
     data_dir = Path(data_dir)
     if not data_dir.exists():
@@ -179,9 +180,9 @@ def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
         raise UsageError(f"{data_dir}: not a folder (give the folder holding the exports)")
     files = list_files(data_dir)
     caching = cache.cache_dir() is not None
-    if digests is None:
-        digests = cache.file_digests(data_dir, files) if caching else {}
-    entry_key = cache.dataset_key(digests, timezone) if caching else None
+    if digests is None and caching and cache.stored("dataset", data_dir):  # read before: unchanged?
+        digests = cache.file_digests(data_dir, files)
+    entry_key = cache.dataset_key(digests, timezone) if caching and digests is not None else None
     if entry_key and (cached := cache.load("dataset", data_dir, entry_key, Dataset)) is not None:
         return cached  # unchanged exports, read before: nothing to parse (opsdiag/cache.py)
     read: dict[str, list[tuple[str, bool, pd.DataFrame]]] = {t: [] for t in TABLES}
@@ -195,8 +196,8 @@ def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
     parts = {name: _conform_runs(name, entries, stripped) for name, entries in read.items()}
     merged = {name: _merge(name, frames, dataset) for name, frames in parts.items()}
     dataset.tables.update(merged)
-    if entry_key:
-        cache.save("dataset", data_dir, entry_key, dataset)
+    if caching:
+        cache.save("dataset", data_dir, entry_key or cache.dataset_key(dataset.digests, timezone), dataset)
     return dataset
 
 
@@ -224,7 +225,7 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
     """Read each file into ``read`` (unconformed frames per table) and ``dataset`` (files, findings).
 
     A file's sha256 not in ``digests`` is computed by ``hashing`` while the file is parsed
-    (hashlib lets other threads run). ``reading`` reads and parses the next ``READ_AHEAD`` files
+    (hashlib lets other threads run); every file's ends up in ``dataset.digests``. ``reading`` reads and parses the next ``READ_AHEAD`` files
     of ``ahead`` (the list ``files`` iterates, which may be a progress display) while one is
     imported (``Probe.read_ahead``): files are still imported, and their findings, errors and
     progress recorded, one by one in order.
@@ -245,6 +246,7 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
         rel = str(path.relative_to(data_dir))
         probe = probes.pop(path, None) or Probe(path)
         digest = digests.get(rel) or (hashing.submit(_sha256, probe.raw) if hashing else _sha256(probe.raw))
+        dataset.digests[rel] = digest
         fmt = detect(probe)
         if run is not None and fmt is not run[0]:
             _finish_run(run, dataset, read)
@@ -267,6 +269,7 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
         _keep(rel, fmt, tables, findings, digest, dataset, read)
     if run is not None:
         _finish_run(run, dataset, read)
+    dataset.digests = {rel: d if isinstance(d, str) else d.result() for rel, d in dataset.digests.items()}
 
 
 # Files read and parsed ahead of the one being imported (``_read_files``).
