@@ -109,6 +109,10 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
             cached.dataset.tables = {name: read.tables[name] if table is None else table
                                      for name, table in cached.dataset.tables.items()}
             cached.data_dir, cached.engagement = data_dir, engagement
+            if "phase" not in cached.segments:  # stored without the columns the status gives
+                from .workflow import with_attributes
+
+                cached.segments = with_attributes(cached.segments, cached.mapping)
             return cached
     read = read_folder(data_dir, engagement.timezone, progress=progress, digests=digests)
     client = _derive(data_dir, engagement, read, as_of)
@@ -116,8 +120,12 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
         entry_key = entry_key or _client_key(cache.dataset_key(read.digests, engagement.timezone), engagement, as_of)
         tables = {name: None if table is read.tables.get(name) else table
                   for name, table in client.dataset.tables.items()}
+        from .workflow import without_attributes
+
+        segments = without_attributes(client.segments)  # ~half its bytes (writing them is slow)
         cache.save("client", data_dir, entry_key,
-                   replace(client, dataset=replace(client.dataset, tables=tables)))
+                   replace(client, dataset=replace(client.dataset, tables=tables),
+                           segments=client.segments if segments is None else segments))
     return client
 
 

@@ -332,6 +332,37 @@ def _frame(stays: Stays) -> pd.DataFrame:
     return frame
 
 
+# the segment columns a status and the times determine (``with_attributes``)
+_DERIVED = ("phase", "kind", "owner", "order", "days")
+
+
+def without_attributes(segments: pd.DataFrame) -> pd.DataFrame | None:
+    """``segments`` without the columns ``with_attributes`` gives back (phase, kind, owner,
+    order, days): half the bytes of a stored client. None when a status is missing or the
+    times are not the microsecond UTC ``status_segments`` gives (then they cannot be)."""
+    if segments["status"].isna().any() or any(str(segments[c].dtype) != "datetime64[us, UTC]"
+                                              for c in ("start", "end")):
+        return None
+    return segments.drop(columns=list(_DERIVED))
+
+
+def with_attributes(segments: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """The ``status_segments`` frame that ``without_attributes`` gave ``segments`` for.
+
+    Phase, kind, owner and order are looked up by status in ``mapping`` (the one the frame
+    was built with) as ``status_segments`` does, and ``days`` is computed from the same times
+    in the same way, so the frame is equal to the original, value for value.
+    """
+    codes, statuses = pd.factorize(segments["status"])
+    attrs = _attributes(statuses, mapping)
+    start, end = (np.asarray(segments[c].array.asi8).view("datetime64[us]") for c in ("start", "end"))
+    frame = segments.assign(
+        phase=take_text(attrs["phase"], codes), kind=take_text(attrs["kind"], codes),
+        owner=take_text(attrs["owner"], codes), order=attrs["order"][codes],
+        days=((end - start) / DAY).astype("float64", copy=False))
+    return frame[SEGMENT_COLUMNS]
+
+
 def initial_segments(transitions: pd.DataFrame, items: pd.DataFrame, mapping: pd.DataFrame,
                      as_of: pd.Timestamp) -> pd.DataFrame:
     """The stay of each item in its first ``from_status``, from ``created_at`` to the first move.

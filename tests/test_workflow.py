@@ -359,6 +359,24 @@ def test_status_segments_open_stay_and_initial_stay():
         ["To Do", "backlog", 2.0, False, True], ["In Progress", "committed", 7.0, True, False]]
 
 
+def test_segments_without_the_columns_the_status_gives_are_restored_exactly():
+    items = make_items({"item_id": "A", "status": "Done", "created_at": T("2026-01-01")},
+                       {"item_id": "B", "status": "Limbo", "created_at": T("2026-01-02")})
+    moves = make_moves(("A", "2026-01-03 06:00", "To Do", "In Progress"), ("A", "2026-01-05", "In Progress", "Done"),
+                       ("B", "2026-01-04", "To Do", "Limbo"))
+    mapping = workflow.status_mapping(dataset(items, moves), config.Workflow())
+    mapping = mapping[mapping["status"] != "Limbo"]  # a status the mapping does not hold: unmapped
+    seg = workflow.status_segments(moves, mapping, T("2026-01-10"), items=items)
+    core = workflow.without_attributes(seg)
+    assert list(core.columns) == ["item_id", "status", "start", "end", "open", "initial"]
+    back = workflow.with_attributes(core, mapping)
+    pd.testing.assert_frame_equal(back, seg)
+    limbo = back[back["status"] == "Limbo"].iloc[0]
+    assert (limbo["phase"], limbo["owner"], limbo["order"]) == ("committed", "unknown", mapping["order"].max() + 1)
+    assert back.loc[back["status"] == "In Progress", "days"].tolist() == [1.75]
+    assert workflow.without_attributes(seg.assign(status=seg["status"].where(seg.index > 0))) is None
+
+
 def test_empty_inputs_give_empty_frames():
     ds = dataset(conform("work_items", pd.DataFrame(columns=["item_id"])))
     mapping = workflow.status_mapping(ds, config.Workflow())
