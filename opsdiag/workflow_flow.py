@@ -13,7 +13,7 @@ import pandas as pd
 from . import config
 from .text import first_positions, take_text
 from .workflow_calendar import by_item_then_time as _by_item_then_time
-from .workflow_calendar import duration_days, history_index, to_naive_utc
+from .workflow_calendar import DAY, duration_days, history_index, to_naive_utc
 from .workflow_rules import OWNERS, normalize_category, type_key, type_keys
 
 PHASE_CODE = {"backlog": 0, "committed": 1, "done": 2, "canceled": 3}
@@ -38,46 +38,52 @@ def _lookup(values, table: dict, default) -> np.ndarray:
     return np.array([table.get(u, default) for u in values] + [default])
 
 
-def _group_reduce(codes: np.ndarray, values: np.ndarray, mask: np.ndarray, n: int, how: str):
-    """Per-item min/max of ``values`` over rows where ``mask``; NaT/-1 for items without any.
-
-    Rows are grouped by item (each item's rows contiguous) with ``values`` ascending within
-    an item, so the min is the item's first such row and the max its last; NaT values are
-    skipped (as pandas does).
-    """
-    is_time = np.issubdtype(values.dtype, np.datetime64)
-    out = np.full(n, NAT if is_time else -1, dtype=values.dtype)
-    rows = np.flatnonzero(mask)
-    if is_time and np.isnat(values).any():
-        rows = rows[~np.isnat(values[rows])]
-    if len(rows):
-        sub = codes[rows]
-        change = sub[1:] != sub[:-1]
-        edge = np.r_[True, change] if how == "min" else np.r_[change, True]
-        out[sub[edge]] = values[rows[edge]]
-    return out
-
-
-def _shift_within(values: np.ndarray, first: np.ndarray, fill) -> np.ndarray:
-    """The previous row's value within the same item (``fill`` on each item's first row)."""
-    prev = np.empty_like(values)
+def _changes(values: np.ndarray) -> np.ndarray:
+    """True where a value differs from the one before it, and at the first."""
+    changed = np.empty(len(values), dtype=bool)
     if len(values):
-        prev[1:] = values[:-1]
-        prev[first] = fill
-    return prev
+        changed[0] = True
+        np.not_equal(values[1:], values[:-1], out=changed[1:])
+    return changed
 
 
-def _latest_within(flags: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """For each row, the position of the latest row up to it within its item where ``flags``,
-    else of the item's first row (rows grouped by item, ``first`` marking each item's first)."""
-    marked = np.arange(len(flags)) * (flags | first)  # a row's position where flagged or first, else 0
-    return np.maximum.accumulate(marked, out=marked)
+def _first_from(entries: np.ndarray, phase: np.ndarray, code: int, lower: np.ndarray,
+                stop: np.ndarray) -> np.ndarray:
+    """Per group, the position of its first stay in phase ``code`` at or after ``lower`` and
+    before ``stop``; -1 when none. ``entries`` are the positions where a run of stays in one
+    phase begins (``_changes``): the first such stay after ``lower`` begins a run, so only
+    those (a few per item) are searched."""
+    entries = entries[phase[entries] == code]
+    after = np.append(entries, len(phase))[np.searchsorted(entries, lower, side="right")]
+    inside = lower < stop
+    at_lower = np.zeros(len(lower), dtype=bool)
+    at_lower[inside] = phase[lower[inside]] == code
+    found = np.where(at_lower, lower, after)
+    return np.where(found < stop, found, -1)
 
 
-def _ffill_within(values: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """``values`` with each NaN replaced by the item's latest earlier non-NaN value, NaN when
-    none: ``groupby(item).ffill()`` for rows grouped by item."""
-    return values[_latest_within(~np.isnan(values), first)]
+def _selected_starts(mask: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Where each group's rows begin among the rows where ``mask`` (positions in
+    ``values[mask]``); ``first`` holds each group's first row, ascending from 0, and a group's
+    rows run to the next group's first."""
+    if not len(first):
+        return np.zeros(0, dtype=np.intp)
+    selected = np.add.reduceat(mask, first, dtype=np.intp)  # rows where mask, per group
+    return np.cumsum(selected) - selected
+
+
+def _count_within(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The number of True ``flags`` in each run ``starts[i]:starts[i + 1]`` (the last run to
+    the end); ``starts`` ascending, equal starts giving empty runs."""
+    return np.diff(np.searchsorted(np.flatnonzero(flags), np.append(starts, len(flags))))
+
+
+def _after_first(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``flags`` (one per row, each from a comparison with the row before) set False on each
+    group's first row, which has none before it in its group (changed in place); ``starts``
+    as ``_selected_starts`` gives them."""
+    flags[starts[starts < len(flags)]] = False
+    return flags
 
 
 def _included(types: pd.Series, workflow: config.Workflow) -> tuple[np.ndarray, str]:
@@ -95,18 +101,28 @@ def _included(types: pd.Series, workflow: config.Workflow) -> tuple[np.ndarray, 
     return np.array(allowed + [True], dtype=bool)[codes], reason
 
 
-_OWNER_CODE = {o: float(i) for i, o in enumerate(OWNERS) if o != "unknown"}  # unknown owner: NaN
+_OWNER_CODE = {o: i for i, o in enumerate(OWNERS) if o != "unknown"}  # an unknown owner: -1
+
+
+def _ranks(order: np.ndarray) -> np.ndarray:
+    """Each of ``order``'s rank among its distinct values (ascending; -1 for NaN), as small
+    integers: comparing ranks compares the orders."""
+    ranks, distinct = pd.factorize(order, sort=True)
+    return ranks.astype(np.int8 if len(distinct) < 128 else np.int32)
 
 
 def _stays_from_frame(base: pd.DataFrame, segments: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The stays of ``segments`` whose item is in ``base``, as arrays grouped by item (each
-    item's stays contiguous), each item's in order of start, then position.
+    """The stays of ``segments`` whose item is in ``base``, as arrays grouped by item, each
+    item's in order of start, then position.
 
-    ``code`` is the item's row in ``base``, ``start``/``end`` naive UTC times. A stay's
-    attributes are looked up through its ``label``: ``phase[label]``/``kind[label]`` are
-    ``PHASE_CODE``/``KIND_CODE`` codes, ``owner[label]`` an ``OWNERS`` position (NaN when
-    unknown), ``order[label]`` a float, ``status_names[label]``/``phase_names[label]`` text.
-    Here a label is the stay's row in ``segments``.
+    ``code`` is the stay's group, ascending (stays of one item are contiguous), ``rows[g]``
+    the row in ``base`` of group ``g``'s item (-1 when absent), ``start``/``end`` naive UTC
+    times. A stay's attributes are looked up through its ``label``: ``phase[label]``/
+    ``kind[label]`` are ``PHASE_CODE``/``KIND_CODE`` codes (phase -1 when unknown),
+    ``owner[label]`` an ``OWNERS`` position (-1 when unknown), ``rank[label]`` the rank of
+    its ``order`` (-1 when it has none), ``status_names[label]``/``phase_names[label]`` text
+    (a pandas array here, an object array from ``_stays_from_arrays``).
+    Here a group is the item's row in ``base`` and a label the stay's row in ``segments``.
     """
     codes = pd.Index(base["item_id"]).get_indexer(segments["item_id"])
     kept = np.flatnonzero(codes >= 0)
@@ -116,130 +132,182 @@ def _stays_from_frame(base: pd.DataFrame, segments: pd.DataFrame) -> dict[str, n
     # positions in ``segments`` of the stays, by item then start: columns are taken as arrays
     # (only those needed), never the whole frame reordered
     take = kept[order]
-    return {"code": codes[order], "start": start[order], "end": to_naive_utc(segments["end"])[take],
-            "label": take, "phase": _codes(segments["phase"], PHASE_CODE, 1).astype(np.int8),
+    return {"code": codes[order], "rows": np.arange(len(base)), "start": start[order],
+            "end": to_naive_utc(segments["end"])[take], "label": take,
+            "phase": _codes(segments["phase"], PHASE_CODE, -1).astype(np.int8),
             "kind": _codes(segments["kind"], KIND_CODE, KIND_CODE["active"]).astype(np.int8),
-            "owner": _codes(segments["owner"], _OWNER_CODE, np.nan),
-            "order": segments["order"].to_numpy(dtype="float64"),
-            "status_names": segments["status"].to_numpy(dtype=object),
-            "phase_names": segments["phase"].to_numpy(dtype=object)}
+            "owner": _codes(segments["owner"], _OWNER_CODE, -1).astype(np.int8),
+            "rank": _ranks(segments["order"].to_numpy(dtype="float64")),
+            "status_names": segments["status"].array, "phase_names": segments["phase"].array}
 
 
 def _stays_from_arrays(base: pd.DataFrame, stays, item_rows: np.ndarray | None = None
                        ) -> dict[str, np.ndarray]:
     """``_stays_from_frame`` from the ``Stays`` a segments frame was built from, without
-    reading its text columns: a label is the stay's status (its position in
-    ``stays.history.statuses``), so attributes are looked up once per distinct status.
+    reading its text columns: a group is the item's position in ``stays.history.ids`` and a
+    label the stay's status (its position in ``stays.history.statuses``), so attributes are
+    looked up once per distinct status.
 
-    Those stays are already grouped by item and in order of start, then position, within
-    each item (``status_segments``); the items' order does not matter to ``_from_history``,
-    so they are not sorted again. ``item_rows`` (the row in ``base`` of each of
-    ``stays.history.ids``, -1 when absent) is looked up when not given.
+    Those stays are already grouped by item, in order of start, then position, within each
+    item (``status_segments``), with codes ascending: they are taken as they are, those of
+    items not in ``base`` included (``_from_history`` leaves them out). ``item_rows`` (the row
+    in ``base`` of each of ``stays.history.ids``, -1 when absent) is looked up when not given.
     """
     history, attrs = stays.history, stays.attributes
     if item_rows is None:
         item_rows = first_positions(history.ids, base["item_id"])
-    codes = np.append(item_rows, -1)[stays.code]  # -1: not in base (also for an empty index)
-    start, end, status = stays.start, stays.end, stays.status
-    if not (codes >= 0).all():
-        kept = np.flatnonzero(codes >= 0)
-        codes, start, end, status = codes[kept], start[kept], end[kept], status[kept]
-    return {"code": codes, "start": start, "end": end, "label": status,
-            "phase": _lookup(attrs["phase"], PHASE_CODE, 1).astype(np.int8),
+    return {"code": stays.code, "rows": item_rows, "start": stays.start, "end": stays.end,
+            "label": stays.status,
+            "phase": _lookup(attrs["phase"], PHASE_CODE, -1).astype(np.int8),
             "kind": _lookup(attrs["kind"], KIND_CODE, KIND_CODE["active"]).astype(np.int8),
-            "owner": _lookup(attrs["owner"], _OWNER_CODE, np.nan),
-            "order": attrs["order"].astype("float64"),
-            "status_names": history.statuses, "phase_names": attrs["phase"]}
+            "owner": _lookup(attrs["owner"], _OWNER_CODE, -1).astype(np.int8),
+            "rank": _ranks(np.append(attrs["order"], np.nan)),  # a last entry as _lookup's
+            "status_names": history.statuses,
+            "phase_names": attrs["phase"]}
+
+
+def _to_rows(values: np.ndarray, rows: np.ndarray, n: int, fill) -> np.ndarray:
+    """An array of ``n`` (one per item) with ``values`` at ``rows`` (``n``: left out), else ``fill``."""
+    out = np.full(n + 1, fill, dtype=values.dtype)
+    out[rows] = values
+    return out[:n]
 
 
 def _from_history(base: pd.DataFrame, stays: dict[str, np.ndarray], as_of: np.datetime64,
                   workflow: config.Workflow) -> dict[str, np.ndarray]:
     """Flow fields of every item computed from its status stays (see ``_stays_from_frame``
-    and ``flow_intervals``): every pass works on runs of one item's stays in time order.
+    and ``flow_intervals``), each item's stays a contiguous run in time order.
 
-    A million stays make each full-length array several megabytes, so attributes are small
-    integer codes, and values needed only on some stays (owner, order) are looked up there.
+    A million stays make each full-length array several megabytes, and a fresh megabyte
+    costs page faults, so most steps work per item: on its first and last stay and on the
+    places where the phase changes (a few per item). Only the time split, handoffs and
+    bounce-backs pass over every stay, mostly on one-byte codes looked up per label.
     """
     n = len(base)
-    codes, start, end, label = (stays[k] for k in ("code", "start", "end", "label"))
-    phase, kind = stays["phase"][label], stays["kind"][label]
-    new_item = codes[1:] != codes[:-1]
-    first = np.r_[True, new_item] if len(codes) else np.zeros(0, bool)
-    last = np.flatnonzero(np.r_[new_item, True]) if len(codes) else np.zeros(0, np.intp)
-    committed = phase == PHASE_CODE["committed"]
+    code, start, end, label = (stays[k] for k in ("code", "start", "end", "label"))
+    bounds = np.zeros(len(stays["rows"]) + 1, dtype=np.intp)  # group g: bounds[g]:bounds[g + 1]
+    np.cumsum(np.bincount(code, minlength=len(stays["rows"])), out=bounds[1:])
+    groups = np.flatnonzero(bounds[1:] > bounds[:-1])  # those with stays
+    first, stop = bounds[groups], bounds[groups + 1]
+    last = stop - 1
+    rows = stays["rows"][groups]
+    rows = np.where(rows >= 0, rows, n)  # row n: an item not in base, left out
 
-    out = {"status": np.full(n, None, dtype=object), "phase": np.full(n, None, dtype=object)}
-    out["status"][codes[last]] = stays["status_names"][label[last]]
-    out["phase"][codes[last]] = stays["phase_names"][label[last]]
-    phase_now = _codes(out["phase"], PHASE_CODE, -1).astype(np.int64)
+    # status and phase at as_of: those of the last stay, as positions in a table of names
+    names_at = label[last]
+    status_names, phase_names = stays["status_names"], stays["phase_names"]
+    if len(status_names) >= len(last):  # a name per stay (``_stays_from_frame``): those needed
+        status_names, phase_names = (np.asarray(names[names_at], dtype=object)
+                                     for names in (status_names, phase_names))
+        names_at = np.arange(len(last))
+    names_at = _to_rows(names_at, rows, n, -1)
+    out = {"status": (status_names, names_at), "phase": (phase_names, names_at)}
+
+    known_phase = stays["phase"]  # per label; -1 for a phase that is none of PHASE_CODE
+    phase_of = np.where(known_phase >= 0, known_phase, PHASE_CODE["committed"]).astype(np.int8)
+    phase = phase_of[label]
+    now = known_phase[label[last]]  # the phase at as_of
+    entries = np.flatnonzero(_changes(phase))  # where a run of stays in one phase begins
 
     # completion / cancellation: the entry into the final run of done (canceled) statuses
-    phase_entered = first | np.r_[False, phase[1:] != phase[:-1]]  # the stay before is of another phase
-    for name, code in (("completed_at", 2), ("canceled_at", 3)):
-        at = _group_reduce(codes, start, phase_entered & (phase == code), n, "max")
-        out[name] = np.where(phase_now == code, at, NAT)
+    final_entry = np.maximum(entries[np.searchsorted(entries, last, side="right") - 1], first)
+    completed = np.where(now == PHASE_CODE["done"], start[final_entry], NAT)
+    canceled = np.where(now == PHASE_CODE["canceled"], start[final_entry], NAT)
 
     # start: first committed entry (else first done entry), after the last move back to backlog
-    # when backward_moves is "restart"
-    eligible = True
+    # when backward_moves is "restart"; stays without a start time are skipped
+    lower = first
+    if np.isnat(start[first]).any():  # they sort first in their item
+        unknown = np.flatnonzero(np.isnat(start))
+        lower = first + np.searchsorted(unknown, stop) - np.searchsorted(unknown, first)
     if workflow.backward_moves == "restart":
-        committed_or_done = committed | (phase == PHASE_CODE["done"])
-        seen = committed_or_done[_latest_within(committed_or_done, first)]  # either, so far
-        moved_back = (phase == PHASE_CODE["backlog"]) & _shift_within(seen, first, False)
-        rows = np.arange(len(codes))
-        eligible = rows > _group_reduce(codes, rows, moved_back, n, "max")[codes]
-    started = _group_reduce(codes, start, eligible & committed, n, "min")
-    first_done = _group_reduce(codes, start, eligible & (phase == PHASE_CODE["done"]), n, "min")
-    out["started_at"] = np.where(np.isnat(started), first_done, started)
+        lower = np.maximum(lower, _after_last_move_back(phase, entries, first, stop))
+    committed_at = _first_from(entries, phase, PHASE_CODE["committed"], lower, stop)
+    done_at = _first_from(entries, phase, PHASE_CODE["done"], lower, stop)
+    started = np.where(committed_at >= 0, start[committed_at],
+                       np.where(done_at >= 0, start[done_at], NAT))
+    out["completed_at"] = _to_rows(completed, rows, n, NAT)
+    out["canceled_at"] = _to_rows(canceled, rows, n, NAT)
+    out["started_at"] = _to_rows(started, rows, n, NAT)
 
-    span_end = np.where(phase_now == 2, out["completed_at"],
-                        np.where(phase_now == 3, out["canceled_at"], as_of))
-    span_start = out["started_at"]
-    item_start, item_end = span_start[codes], span_end[codes]
-    days = _days_in_span(start, end, item_start, item_end, workflow)
+    # each stay's item span [started_at, completed_at or canceled_at or as_of]
+    span_end = np.where(now == PHASE_CODE["done"], completed,
+                        np.where(now == PHASE_CODE["canceled"], canceled, as_of))
+    item_start = np.full(len(bounds) - 1, NAT)
+    item_end = item_start.copy()
+    item_start[groups], item_end[groups] = started, span_end
+    item_start, item_end = item_start[code], item_end[code]
+    in_span = start >= item_start  # NaT compares False
+    in_span &= start <= item_end
+    moves = start > item_start  # (bounce-backs: taken before _days_in_span reuses item_start)
+    moves &= in_span
+
     # one pass: the sum of each item's days by kind (each sum adds the same days in the same
     # order); time in a backlog, done or canceled status inside the span is queue
-    key = codes * len(KIND_CODE)
-    key += np.where(committed, kind, KIND_CODE["queue"])
-    totals = np.bincount(key, weights=days, minlength=n * len(KIND_CODE)).reshape(n, len(KIND_CODE))
+    committed_of = phase_of == PHASE_CODE["committed"]
+    counted_kind = np.where(committed_of, stays["kind"], KIND_CODE["queue"]).astype(np.int8)
+    days = _days_in_span(start, end, item_start, item_end, workflow)
+    del item_start, item_end
+    key = code * len(KIND_CODE)
+    key += counted_kind[label]
+    totals = np.bincount(key, weights=days, minlength=len(bounds[1:]) * len(KIND_CODE))
     del key, days
-    started_any = ~np.isnat(span_start)
-    for name, code in KIND_CODE.items():
-        out[f"{name}_days"] = np.where(started_any, totals[:, code], np.nan)
+    totals = totals.reshape(-1, len(KIND_CODE))[groups]
+    started_any = ~np.isnat(started)
+    for name, kind in KIND_CODE.items():
+        out[f"{name}_days"] = _to_rows(np.where(started_any, totals[:, kind], np.nan), rows, n, np.nan)
 
-    # handoffs: consecutive committed stays within the span whose known owners differ
-    before_end = start <= item_end
-    handing = np.flatnonzero((start >= item_start) & before_end & committed)  # NaT compares False
-    sub_codes = codes[handing]
-    sub_first = np.r_[True, sub_codes[1:] != sub_codes[:-1]] if len(sub_codes) else np.zeros(0, bool)
-    carried = _ffill_within(stays["owner"][label[handing]], sub_first)
-    previous = _shift_within(carried, sub_first, np.nan)
-    change = ~np.isnan(carried) & ~np.isnan(previous) & (carried != previous)
-    out["handoffs"] = np.bincount(sub_codes[change], minlength=n).astype("int64")
+    # handoffs: consecutive committed stays within the span whose known owners differ (a stay
+    # whose owner is unknown carries the owner before it, so only those with one are compared)
+    owner = stays["owner"]
+    handing = (committed_of & (owner >= 0))[label]
+    handing &= in_span
+    owners = owner[label][handing]
+    starts = _selected_starts(handing, first)
+    handoffs = _count_within(_after_first(_changes(owners), starts), starts)
+    out["handoffs"] = _to_rows(handoffs.astype("int64"), rows, n, 0)
 
-    # bounce-backs: a move into a committed status of lower order than the last non-blocked
-    # stay before it (an order of NaN counts as no order, like a blocked stay)
-    order = stays["order"]
-    ordered = kind != KIND_CODE["blocked"]
-    if np.isnan(order).any():
-        ordered &= ~np.isnan(order[label])
-    latest = _latest_within(ordered, first)  # the item's latest ordered stay so far
-    moves = np.flatnonzero((start > item_start) & before_end & committed & ordered & ~first)
-    prior = latest[moves - 1]  # the item's last ordered stay before the move, if any
-    bounce = ordered[prior] & (order[label[moves]] < order[label[prior]])
-    out["bounce_backs"] = np.bincount(codes[moves[bounce]], minlength=n).astype("int64")
+    # bounce-backs: a move into a committed status of lower order than the last stay before it
+    # with an order (a blocked stay, or one of NaN order, has none); the item's stays with an
+    # order are compared with the one before
+    rank = stays["rank"].copy()
+    rank[stays["kind"] == KIND_CODE["blocked"]] = -1
+    moves &= (committed_of & (rank >= 0))[label]
+    ranks = rank[label]
+    ordered = ranks >= 0
+    ranks, bounce = ranks[ordered], moves[ordered]
+    starts = _selected_starts(ordered, first)
+    bounce[1:] &= ranks[1:] < ranks[:-1]
+    bounce_backs = _count_within(_after_first(bounce, starts), starts)
+    out["bounce_backs"] = _to_rows(bounce_backs.astype("int64"), rows, n, 0)
     return out
+
+
+def _after_last_move_back(phase: np.ndarray, entries: np.ndarray, first: np.ndarray,
+                          stop: np.ndarray) -> np.ndarray:
+    """Per group, the position after its last move back to backlog (a backlog stay after a
+    committed or done one), else its first; groups and ``entries`` as ``_first_from``."""
+    backlog = np.flatnonzero(phase == PHASE_CODE["backlog"])
+    last_backlog = np.append(-1, backlog)[np.searchsorted(backlog, stop)]  # before stop
+    committed = _first_from(entries, phase, PHASE_CODE["committed"], first, stop)
+    done = _first_from(entries, phase, PHASE_CODE["done"], first, stop)
+    seen = np.where((committed >= 0) & ((done < 0) | (committed < done)), committed, done)
+    return np.where((seen >= 0) & (last_backlog > seen), last_backlog + 1, first)
 
 
 def _days_in_span(start, end, item_start, item_end, workflow: config.Workflow) -> np.ndarray:
     """The days of each stay inside its item's span [item_start, item_end] (0 outside it or
-    when the item never started), in ``workflow.calendar``."""
-    lo = np.maximum(start, item_start)
-    hi = np.minimum(end, item_end)
+    when the item never started), in ``workflow.calendar``. ``item_start`` and ``item_end``
+    (one per stay) are overwritten."""
+    lo = np.maximum(start, item_start, out=item_start)
+    hi = np.minimum(end, item_end, out=item_end)
     outside = ~(hi > lo)  # also for items never started (NaT compares False)
-    if workflow.calendar == "working_days":  # its day count wants no NaT or reversed interval
-        lo, hi = np.where(outside, item_start, lo), np.where(outside, item_start, hi)
-    days = duration_days(lo, hi, workflow.calendar, workflow.holidays)
+    if workflow.calendar == "calendar_days":  # duration_days' (hi - lo) / DAY, in their memory
+        days = np.subtract(hi, lo, out=hi.view("timedelta64[us]"))
+        days = np.divide(days, DAY, out=lo.view("float64"))
+    else:  # no reversed interval for the working-day count (it is 0 outside anyway)
+        np.copyto(hi, lo, where=outside)
+        days = duration_days(lo, hi, workflow.calendar, workflow.holidays)
     days[outside] = 0.0
     return days
 
@@ -251,21 +319,24 @@ def _from_columns(base: pd.DataFrame, mapping: pd.DataFrame, as_of: np.datetime6
     """Flow fields of items without history, from their own status and timestamp columns
     (``_OWN_COLUMNS``: only those are read)."""
     phase_of = dict(zip(mapping["status"], mapping["phase"]))
-    phase = base["status"].map(phase_of)
-    codes, uniques = pd.factorize(base["status_category"])  # normalise each distinct category once
-    category = np.array([normalize_category(c) for c in uniques] + [None], dtype=object)[codes]
-    by_category = pd.Series(category, index=base.index).map(_CATEGORY_PHASE)
-    started = to_naive_utc(base["started_at"])
+    # each distinct status and category looked up once (the category normalised)
+    codes, statuses = pd.factorize(base["status"])
+    phase = np.array([phase_of.get(s) for s in statuses] + [None], dtype=object)[codes]
+    codes, categories = pd.factorize(base["status_category"])
+    by_category = np.array([_CATEGORY_PHASE.get(normalize_category(c)) for c in categories] + [None],
+                           dtype=object)[codes]
+    own_started = to_naive_utc(base["started_at"])
     completed = to_naive_utc(base["completed_at"])
     own_canceled = to_naive_utc(base["canceled_at"])
     canceled = np.where(np.isnat(own_canceled), completed, own_canceled)  # "Won't Do" resolved dates
-    by_dates = np.select([~np.isnat(own_canceled), ~np.isnat(completed), ~np.isnat(started)],
-                         ["canceled", "done", "committed"], "backlog")
-    phase = phase.fillna(by_category).fillna(pd.Series(by_dates, index=base.index)).to_numpy(dtype=object)
-    started = np.where(started <= as_of, started, NAT)
+    by_dates = np.select([~np.isnat(own_canceled), ~np.isnat(completed), ~np.isnat(own_started)],
+                         ["canceled", "done", "committed"], "backlog").astype(object)
+    phase = np.where(pd.isna(phase), by_category, phase)
+    phase = np.where(pd.isna(phase), by_dates, phase)
+    started = np.where(own_started <= as_of, own_started, NAT)
     # an item finished after as_of was not finished at as_of: back to committed, or backlog
     later = ((phase == "done") & (completed > as_of)) | ((phase == "canceled") & (canceled > as_of)) | (
-        (phase == "committed") & np.isnat(started) & ~np.isnat(to_naive_utc(base["started_at"])))
+        (phase == "committed") & np.isnat(started) & ~np.isnat(own_started))
     phase = np.where(later, np.where(np.isnat(started), "backlog", "committed"), phase)
     status = np.where(later, None, base["status"].to_numpy(dtype=object))
     return {"status": status, "phase": phase, "started_at": started,
@@ -374,9 +445,11 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
     # items without history take their own columns (each row on its own, so only those rows)
     without = np.flatnonzero(~history)
     cols = _from_columns(base[list(_OWN_COLUMNS)].iloc[without], mapping, limit)
+    status = _text(*hist["status"], without, cols["status"])
+    phase = _text(*hist["phase"], without, cols["phase"])
     pick = {}
-    for k in cols:
-        pick[k] = hist[k].copy()
+    for k in ("started_at", "completed_at", "canceled_at"):
+        pick[k] = hist[k]  # (a new array: changed in place)
         pick[k][without] = cols[k]
     for name in ("active_days", "queue_days", "blocked_days"):
         pick[name] = np.where(history, hist[name], np.nan)
@@ -384,11 +457,11 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
         pick[name] = np.where(history, hist[name], 0).astype("int64")
 
     created = to_naive_utc(base["created_at"])
-    started, completed = pick["started_at"].astype("datetime64[us]"), pick["completed_at"].astype("datetime64[us]")
+    started, completed = pick["started_at"], pick["completed_at"]
     cycle = duration_days(started, completed, workflow.calendar, workflow.holidays)
     lead = duration_days(created, completed, workflow.calendar, workflow.holidays)
     age = duration_days(started, np.full(n, limit), workflow.calendar, workflow.holidays)
-    in_progress = pick["phase"] == "committed"
+    in_progress = phase.eq("committed").to_numpy(dtype=bool)
     busy = pick["active_days"] + pick["queue_days"] + pick["blocked_days"]
     with np.errstate(invalid="ignore", divide="ignore"):
         efficiency = np.where(busy > 0, pick["active_days"] / np.where(busy > 0, busy, 1), np.nan)
@@ -400,10 +473,10 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
 
     out = pd.DataFrame({
         "item_id": base["item_id"].astype("str"), "item_type": base["item_type"].astype("str"),
-        "team": base["team"].astype("str"), "status": pd.Series(pick["status"], dtype="str"),
-        "phase": pd.Series(pick["phase"], dtype="str"), "created_at": base["created_at"],
+        "team": base["team"].astype("str"), "status": status, "phase": phase,
+        "created_at": base["created_at"],
         "started_at": _ts(started), "completed_at": _ts(completed),
-        "canceled_at": _ts(pick["canceled_at"].astype("datetime64[us]")),
+        "canceled_at": _ts(pick["canceled_at"]),
         "cycle_time_days": np.where(cycle >= 0, cycle, np.nan),
         "lead_time_days": np.where(lead >= 0, lead, np.nan),
         "age_days": np.where(in_progress & (age >= 0), age, np.nan),
@@ -414,6 +487,14 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
         "excluded_reason": pd.Series(take_text(reasons, reason)),
     })
     return out[FLOW_COLUMNS]
+
+
+def _text(names: np.ndarray, positions: np.ndarray, own_rows: np.ndarray, own: np.ndarray) -> pd.Series:
+    """A ``str`` column: ``names[positions]`` (missing where -1), with ``own`` at ``own_rows``."""
+    positions = positions.copy()
+    positions[own_rows] = len(names) + np.arange(len(own_rows))
+    positions[positions < 0] = len(names) + len(own_rows)
+    return pd.Series(take_text(np.concatenate([names, own, [None]]), positions))
 
 
 def _ts(values: np.ndarray) -> pd.Series:
