@@ -217,6 +217,28 @@ def test_entries_store_text_columns_as_codes_and_load_equal_frames(tmp_path, sto
         assert b"A-1" in buffer.getvalue() and buffer.getvalue().count(b"A-1") == 1
 
 
+def test_arrow_text_with_few_distinct_values_is_stored_as_codes_and_loads_equal():
+    import io
+    import pickle
+
+    import pyarrow as pa
+
+    rows = cache_mod._DICTIONARY_MIN_ROWS
+    statuses = pd.Series(pd.array((["In Progress", "Done", None, "Ready for QA"] * rows)[:rows], dtype="str"))
+    ids = pd.Series(pd.array([f"A-{i}" for i in range(rows)], dtype="str"))  # every value distinct
+    frame = pd.DataFrame({"status": statuses, "item_id": ids})
+    assert pa.array(frame["status"].array).type == pa.large_string()
+    buffer = io.BytesIO()
+    cache_mod._FramePickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(frame)
+    back = pickle.loads(buffer.getvalue())
+    pd.testing.assert_frame_equal(back, frame, check_exact=True)
+    assert back["status"].isna().sum() == rows // 4 and back["status"].dtype == frame["status"].dtype
+    assert pa.array(back["status"].array).type == pa.large_string()
+    as_is = io.BytesIO()
+    pickle.dump(frame, as_is, protocol=pickle.HIGHEST_PROTOCOL)
+    assert len(buffer.getvalue()) < len(as_is.getvalue()) - 100_000  # statuses as codes, ids as they are
+
+
 def test_the_client_entry_shares_the_dataset_entry_tables(client, cache_dir):
     first = load_client(client)
     (client_entry,) = _written(cache_dir).glob("client-*.pickle")
