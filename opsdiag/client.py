@@ -117,7 +117,8 @@ def load_client(data_dir: str | Path | None = None, config: str | Path | None = 
     read = read_folder(data_dir, engagement.timezone, progress=progress, digests=digests)
     client = _derive(data_dir, engagement, read, as_of)
     if caching:  # without the tables the dataset entry holds already (most of them)
-        entry_key = entry_key or _client_key(cache.dataset_key(read.digests, engagement.timezone), engagement, as_of)
+        if entry_key is None:  # a first read: the files were hashed while they were parsed
+            entry_key = _client_key(cache.dataset_key(read.digests, engagement.timezone), engagement, as_of)
         tables = {name: None if table is read.tables.get(name) else table
                   for name, table in client.dataset.tables.items()}
         from .workflow import without_attributes

@@ -173,8 +173,8 @@ def _late_triage_weeks(inp: CostInputs, healthy: float) -> tuple | None:
     from .metrics.feedback import triage_delays
 
     feedback = inp.feedback
-    # the feedback of the last year linked to work, chosen before ``triage_delays`` (which works
-    # row by row and keeps the rows' order): its waits, sorting and copies for this part only
+    # the feedback of the last year linked to work, chosen before ``triage_delays`` (which computes
+    # each row on its own, then sorts stably: filtering first gives the same rows in the same order)
     delays = triage_delays(feedback[(feedback["created_at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR))
                                     & (feedback["linked_item_ids"].map(len) > 0)], inp.as_of, healthy)
     if delays.empty:

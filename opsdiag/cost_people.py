@@ -55,15 +55,15 @@ def survey_waste(inp: CostInputs, column: str) -> CostFigure:
     hours_per_year = float(hours.sum())
     roles = sorted(key for key in survey.role_rate_ids if key in inp.values)
     ids = (healthy_id, "weeks_per_year", "rate.default", *roles)
-    if not inp.detailed:  # a scenario that reads the hours and cost only: building the detail was half the time
-        return CostFigure(f"survey_waste.{column}", lever, hours_per_year, float(cost.sum()), ids, (),
-                          quantity=hours_per_year, quantity_unit="hours")
-    detail = pd.DataFrame({"person": survey.person.take(rows), "role": survey.role.take(rows),
-                           "excess_hours_per_week": excess[ranked], "rate": rate[ranked],
-                           "hours_per_year": hours, "cost_per_year": cost},
-                          index=survey.index[rows])
+    detail, evidence = pd.DataFrame(), ()
+    if inp.detailed:  # a scenario that reads the hours and cost only: building the detail was half the time
+        detail = pd.DataFrame({"person": survey.person.take(rows), "role": survey.role.take(rows),
+                               "excess_hours_per_week": excess[ranked], "rate": rate[ranked],
+                               "hours_per_year": hours, "cost_per_year": cost},
+                              index=survey.index[rows])
+        evidence = tuple(survey.person_ids[rows])
     return CostFigure(f"survey_waste.{column}", lever, hours_per_year, float(cost.sum()), ids,
-                      tuple(survey.person_ids[rows]), detail, hours_per_year, "hours")
+                      evidence, detail, hours_per_year, "hours")
 
 
 def _answers(hours: pd.Series) -> np.ndarray | None:

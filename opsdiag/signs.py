@@ -115,14 +115,14 @@ def feedback_scattered(feedback: pd.DataFrame, tools: pd.DataFrame, flow: pd.Dat
     """Feedback intake tools (sources in the feedback exports plus tools of category feedback)
     and the share of feedback linked to a work item. red: ≥ 3 tools or < 25 % linked; amber:
     ≥ 2 tools or < 50 % linked."""
-    from .metrics.feedback import linked_share
+    from .metrics.feedback import funnel_linked_share
 
     if feedback.empty:
         return _not_measured("feedback_scattered", "a feedback export (Zendesk, Intercom, Productboard, Canny)")
     sources = set(feedback["source"].dropna().str.lower().tolist())
     if not tools.empty:
         sources |= set(tools.loc[tools["category"].fillna("").str.lower().str.contains("feedback"), "tool"].str.lower())
-    linked = float(linked_share(feedback, flow, as_of))  # (the linked step of ``feedback_funnel``)
+    linked = funnel_linked_share(feedback, flow, as_of)  # (the linked step of ``feedback_funnel``)
     n = len(sources)
     status = "red" if n >= 3 or linked < 0.25 else "amber" if n >= 2 or linked < 0.5 else "green"
     unlinked = feedback.loc[feedback["linked_item_ids"].map(len) == 0, "feedback_id"]

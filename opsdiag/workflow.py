@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +25,7 @@ import pandas as pd
 from . import config
 from .schema import Dataset
 from .text import first_positions, take_text
-from .workflow_calendar import (DAY, FrameMemo, HistoryIndex, duration_days, history_index,
+from .workflow_calendar import (DAY, FrameMemo, HistoryIndex, _run_starts, duration_days, history_index,
                                 to_naive_utc, working_days_between)
 from .workflow_rules import (KINDS, OWNER_RANK, OWNERS, PHASE_RANK, PHASES, inference_source,
                              infer_status, normalize_name, owner_from_name)
@@ -320,16 +319,21 @@ def stays_of(segments: pd.DataFrame) -> Stays | None:
 
 def _frame(stays: Stays) -> pd.DataFrame:
     history, attrs, status = stays.history, stays.attributes, stays.status
-    frame = pd.DataFrame({
-        "item_id": take_text(history.ids, stays.code), "status": take_text(history.statuses, status),
-        "phase": take_text(attrs["phase"], status), "kind": take_text(attrs["kind"], status),
-        "owner": take_text(attrs["owner"], status), "order": attrs["order"][status],
-        "start": _utc(stays.start), "end": _utc(stays.end),
-        "days": ((stays.end - stays.start) / DAY).astype("float64", copy=False),
-        "open": stays.open, "initial": stays.initial},
-        copy=False)  # the columns share the stays' arrays; neither is ever changed in place
+    columns = {"item_id": take_text(history.ids, stays.code), "status": take_text(history.statuses, status),
+               "start": _utc(stays.start), "end": _utc(stays.end), "open": stays.open, "initial": stays.initial,
+               **_derived(attrs, status, stays.start, stays.end)}
+    # the columns share the stays' arrays; neither is ever changed in place
+    frame = pd.DataFrame({name: columns[name] for name in SEGMENT_COLUMNS}, copy=False)
     _BUILT.put(frame, stays)
     return frame
+
+
+def _derived(attrs: dict[str, np.ndarray], status: np.ndarray, start: np.ndarray, end: np.ndarray) -> dict:
+    """The segment columns a stay's status (a position in ``attrs``' arrays) and its naive UTC
+    times give: phase, kind, owner, order and days."""
+    return {"phase": take_text(attrs["phase"], status), "kind": take_text(attrs["kind"], status),
+            "owner": take_text(attrs["owner"], status), "order": attrs["order"][status],
+            "days": ((end - start) / DAY).astype("float64", copy=False)}
 
 
 # the segment columns a status and the times determine (``with_attributes``)
@@ -349,18 +353,13 @@ def without_attributes(segments: pd.DataFrame) -> pd.DataFrame | None:
 def with_attributes(segments: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     """The ``status_segments`` frame that ``without_attributes`` gave ``segments`` for.
 
-    Phase, kind, owner and order are looked up by status in ``mapping`` (the one the frame
-    was built with) as ``status_segments`` does, and ``days`` is computed from the same times
-    in the same way, so the frame is equal to the original, value for value.
+    Phase, kind, owner, order and days come from the status (looked up in ``mapping``, the one
+    the frame was built with) and the times by ``_derived``, as ``status_segments`` builds them,
+    so the frame is equal to the original, value for value.
     """
     codes, statuses = pd.factorize(segments["status"])
-    attrs = _attributes(statuses, mapping)
     start, end = (np.asarray(segments[c].array.asi8).view("datetime64[us]") for c in ("start", "end"))
-    frame = segments.assign(
-        phase=take_text(attrs["phase"], codes), kind=take_text(attrs["kind"], codes),
-        owner=take_text(attrs["owner"], codes), order=attrs["order"][codes],
-        days=((end - start) / DAY).astype("float64", copy=False))
-    return frame[SEGMENT_COLUMNS]
+    return segments.assign(**_derived(_attributes(statuses, mapping), codes, start, end))[SEGMENT_COLUMNS]
 
 
 def initial_segments(transitions: pd.DataFrame, items: pd.DataFrame, mapping: pd.DataFrame,
@@ -377,20 +376,6 @@ def initial_segments(transitions: pd.DataFrame, items: pd.DataFrame, mapping: pd
     return _frame(Stays(history, **first, attributes=_attributes(history.statuses, mapping)))
 
 
-_ITEM_ROWS = FrameMemo()  # (history, rows) per items frame: segments and flow intervals both look them up
-
-
-def item_rows_of(history: HistoryIndex, items: pd.DataFrame) -> np.ndarray:
-    """The row in ``items`` of each of ``history.ids`` (an id's first row; -1 when absent),
-    remembered while the items frame is alive (do not change the result in place)."""
-    known = _ITEM_ROWS.get(items)
-    if known is not None and known[0]() is history:
-        return known[1]
-    rows = first_positions(history.ids, items["item_id"])
-    _ITEM_ROWS.put(items, (weakref.ref(history), rows))  # (not keeping an older index alive)
-    return rows
-
-
 def _initial_stays(history: HistoryIndex, items: pd.DataFrame, limit: np.datetime64) -> dict[str, np.ndarray]:
     """``initial_segments`` as arrays (the ``Stays`` fields) from the history index."""
     moved = history.row_to >= 0  # the first move is the first with a target
@@ -398,11 +383,10 @@ def _initial_stays(history: HistoryIndex, items: pd.DataFrame, limit: np.datetim
         first = history.starts
     else:
         moved = np.flatnonzero(moved)
-        codes = history.codes[moved]
-        first = moved[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else moved
+        first = moved[_run_starts(history.codes[moved])]
     codes, first_at = history.codes[first], history.row_at[first]
     from_status = history.from_code[history.rows[first]]
-    item_rows = item_rows_of(history, items)[codes]  # an item's first row, as drop_duplicates keeps
+    item_rows = first_positions(history.ids, items["item_id"])[codes]  # an item's first row, as drop_duplicates keeps
     start = np.append(to_naive_utc(items["created_at"]), NAT)[item_rows]
     keep = (from_status >= 0) & ~np.isnat(start) & (start <= first_at) & (start <= limit)
     return {"code": codes[keep], "status": from_status[keep], "start": start[keep],

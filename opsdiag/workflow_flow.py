@@ -72,18 +72,13 @@ def _selected_starts(mask: np.ndarray, first: np.ndarray) -> np.ndarray:
     return np.cumsum(selected) - selected
 
 
-def _count_within(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _count_after_first(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """The number of True ``flags`` in each run ``starts[i]:starts[i + 1]`` (the last run to
-    the end); ``starts`` ascending, equal starts giving empty runs."""
-    return np.diff(np.searchsorted(np.flatnonzero(flags), np.append(starts, len(flags))))
-
-
-def _after_first(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """``flags`` (one per row, each from a comparison with the row before) set False on each
-    group's first row, which has none before it in its group (changed in place); ``starts``
-    as ``_selected_starts`` gives them."""
+    the end), its first row left out; ``starts`` ascending (``_selected_starts``), equal starts
+    giving empty runs. ``flags`` compare each row with the one before, which a run's first row
+    has not within its run: they are set False there (in place)."""
     flags[starts[starts < len(flags)]] = False
-    return flags
+    return np.diff(np.searchsorted(np.flatnonzero(flags), np.append(starts, len(flags))))
 
 
 def _included(types: pd.Series, workflow: config.Workflow) -> tuple[np.ndarray, str]:
@@ -264,7 +259,7 @@ def _from_history(base: pd.DataFrame, stays: dict[str, np.ndarray], as_of: np.da
     handing &= in_span
     owners = owner[label][handing]
     starts = _selected_starts(handing, first)
-    handoffs = _count_within(_after_first(_changes(owners), starts), starts)
+    handoffs = _count_after_first(_changes(owners), starts)
     out["handoffs"] = _to_rows(handoffs.astype("int64"), rows, n, 0)
 
     # bounce-backs: a move into a committed status of lower order than the last stay before it
@@ -278,7 +273,7 @@ def _from_history(base: pd.DataFrame, stays: dict[str, np.ndarray], as_of: np.da
     ranks, bounce = ranks[ordered], moves[ordered]
     starts = _selected_starts(ordered, first)
     bounce[1:] &= ranks[1:] < ranks[:-1]
-    bounce_backs = _count_within(_after_first(bounce, starts), starts)
+    bounce_backs = _count_after_first(bounce, starts)
     out["bounce_backs"] = _to_rows(bounce_backs.astype("int64"), rows, n, 0)
     return out
 
@@ -404,19 +399,15 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
     DataFrame with ``FLOW_COLUMNS``; timestamps ``datetime64[us, UTC]``; empty input gives an
     empty frame with these columns.
     """
-    from .workflow import _as_of_np, initial_segments, item_rows_of, status_segments, stays_of
+    from .workflow import _as_of_np, initial_segments, status_segments, stays_of
 
     workflow = workflow or config.Workflow()
     limit = _as_of_np(as_of)
     index = history_index(transitions)
     base = items.drop_duplicates("item_id").reset_index(drop=True)
     # the row in base of each item with transitions (index.ids: distinct, sorted); the items
-    # seen only in transitions are added after the others, in id order. Without repeated ids
-    # base has the rows of items (those status_segments looked up already)
-    if len(base) == len(items):
-        item_rows = item_rows_of(index, items).copy()
-    else:
-        item_rows = first_positions(index.ids, base["item_id"])
+    # seen only in transitions are added after the others, in id order
+    item_rows = first_positions(index.ids, base["item_id"])
     extra = item_rows < 0
     if extra.any():
         only_moved = pd.DataFrame({"item_id": pd.Series(index.ids[extra], dtype="str")})

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from opsdiag.metrics.feedback import (FUNNEL_STEPS, arr_waiting, feedback_funnel, feedback_sources,
-                                      feedback_themes, linked_share, triage_delays)
+                                      feedback_themes, funnel_linked_share, triage_delays)
 from opsdiag.schema import conform, empty_frame
 
 AS_OF = pd.Timestamp("2026-03-31T00:00:00Z")
@@ -86,17 +86,17 @@ def test_funnel_empty():
     assert str(funnel["count"].dtype) == "int64"
 
 
-def test_linked_share_is_the_funnels_linked_share():
+def test_funnel_linked_share_is_the_funnels_linked_share():
     # f1→I1 and f3→I2 are linked (X9 is unknown) out of 5 received: 2/5; f5 arrives after as_of
-    assert linked_share(FEEDBACK, FLOW, AS_OF) == pytest.approx(0.4)
+    assert funnel_linked_share(FEEDBACK, FLOW, AS_OF) == pytest.approx(0.4)
     # I2 created after as_of no longer counts; a feedback linking twice counts once
     late = FLOW.assign(created_at=utc("2026-02-01", "2026-04-05"))
     twice = pd.concat([FEEDBACK, feedback([("f7", "canny", "2026-03-02", "Beta", 1, "t", "new", None, None,
                                             ("I1", "I1", "X9"))])], ignore_index=True)
     for fb, flow, share in [(FEEDBACK, late, 0.2), (twice, FLOW, 0.5)]:
         funnel = feedback_funnel(fb, flow, AS_OF).set_index("step")
-        assert linked_share(fb, flow, AS_OF) == funnel.loc["linked", "share"] == pytest.approx(share)
-    assert math.isnan(linked_share(empty_frame("feedback"), FLOW.iloc[:0], AS_OF))
+        assert funnel_linked_share(fb, flow, AS_OF) == funnel.loc["linked", "share"] == pytest.approx(share)
+    assert math.isnan(funnel_linked_share(empty_frame("feedback"), FLOW.iloc[:0], AS_OF))
 
 
 def test_arr_waiting_hand_worked():

@@ -225,10 +225,10 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
     """Read each file into ``read`` (unconformed frames per table) and ``dataset`` (files, findings).
 
     A file's sha256 not in ``digests`` is computed by ``hashing`` while the file is parsed
-    (hashlib lets other threads run); every file's ends up in ``dataset.digests``. ``reading`` reads and parses the next ``READ_AHEAD`` files
-    of ``ahead`` (the list ``files`` iterates, which may be a progress display) while one is
-    imported (``Probe.read_ahead``): files are still imported, and their findings, errors and
-    progress recorded, one by one in order.
+    (hashlib lets other threads run); every file's ends up in ``dataset.digests``. ``reading``
+    reads and parses the next ``READ_AHEAD`` files of ``ahead`` (the list ``files`` iterates,
+    which may be a progress display) while one is imported (``Probe.read_ahead``): files are
+    still imported, and their findings, errors and progress recorded, one by one in order.
 
     Consecutive files of a format with a ``batch_reader`` (Jira REST pages) are read as one run:
     the reader flattens each page as it comes and builds the tables once for the run, and every
@@ -385,9 +385,10 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """``frame.duplicated(keys)`` (first occurrence kept, missing equals missing) as an array.
 
     Each key column is factorized once (``text.factorizable``) and the codes combined into one
-    integer per row; falls back to pandas when the combination would not fit in 63 bits. With several keys, only the rows whose timestamp
-    (or first key) occurs more than once can be duplicates: the others are settled by that one
-    cheap column first (a million status changes share few exact times; ``_repeated``).
+    integer per row; falls back to pandas when the combination would not fit in 63 bits. With
+    several keys, only the rows whose timestamp (or first key) occurs more than once can be
+    duplicates: the others are settled by that one cheap column first (a million status changes
+    share few exact times; ``_repeated``).
     """
     if len(keys) > 1 and len(frame):
         first = next((k for k in keys if pd.api.types.is_datetime64_any_dtype(frame[k].dtype)), keys[0])

@@ -156,7 +156,7 @@ def feedback_funnel(feedback: pd.DataFrame, flow: pd.DataFrame, as_of) -> pd.Dat
         {"step": "str", "count": "int64", "share": "float64", "median_latency_days": "float64"})
 
 
-def linked_share(feedback: pd.DataFrame, flow: pd.DataFrame, as_of) -> float:
+def funnel_linked_share(feedback: pd.DataFrame, flow: pd.DataFrame, as_of) -> float:
     """The ``share`` of :func:`feedback_funnel`'s ``linked`` step alone: received feedback whose
     ``linked_item_ids`` name an item of ``flow`` created by as_of (or at an unknown time) /
     received feedback; NaN when none was received.
@@ -171,7 +171,7 @@ def linked_share(feedback: pd.DataFrame, flow: pd.DataFrame, as_of) -> float:
         return np.nan
     links = fb["linked_item_ids"].reset_index(drop=True).explode().dropna()  # indexed by position in ``fb``
     item_created = flow["created_at"]
-    known = flow.loc[(item_created.isna() | (item_created <= as_of)) & isin_text(flow["item_id"], links), "item_id"]
+    known = flow.loc[item_created.isna() | (item_created <= as_of), "item_id"]
     linked = np.unique(links.index.to_numpy()[isin_text(links, known)])
     # the funnel counts the feedback ids its links group into (missing ids form no group)
     return fb["feedback_id"].iloc[linked].nunique() / len(fb)
