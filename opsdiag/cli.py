@@ -303,24 +303,35 @@ def run() -> None:
     A large client holds a gigabyte of frames. Tearing the interpreter down frees them object
     by object, which took ~0.1 s of a 2 s ``diagnose``, for memory the OS takes back at once;
     mypy's ``hard_exit`` skips it the same way. The exit is only cut short when nothing else is
-    running: the cache writer is waited for, and with any other thread or child process left,
-    Python exits as usual. Exit handlers still run and output is flushed first.
+    running: with any other thread or child process left, Python exits as usual. Exit handlers
+    still run and output is flushed first.
+
+    The cache entries a command makes are held while it runs and handed, as it ends, to a
+    detached process that writes them (``cache.hold``, ``cache.write_held``): the answer is not
+    kept waiting for a hundred megabytes of pickles. A report has them written before its
+    notebooks start, as they load the client from them.
 
     Young-object collections are also made rarer for the command's lifetime (mypy does the
     same): a million-row pipeline allocates containers faster than the cycle collector
     finds any cycles among them.
     """
+    from . import cache
+
     gc.set_threshold(50_000, 20, 20)
+    cache.hold()
     try:
         main()
         code = 0
     except SystemExit as done:
         code = done.code
     if not _quiet():
-        sys.exit(code)
+        sys.exit(code)  # Python writes the held entries as it exits
     if isinstance(code, str):  # as ``sys.exit("message")`` would: printed, exit status 1
         print(code, file=sys.stderr)
         code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    cache.write_held()
     getattr(atexit, "_run_exitfuncs", lambda: None)()  # what Python runs at exit (logging's flush)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -328,10 +339,10 @@ def run() -> None:
 
 
 def _quiet() -> bool:
-    """True once the cache writer is done and no other thread or child process is running."""
+    """True once the entries being written are written and no other thread or child process is running."""
     cache = sys.modules.get("opsdiag.cache")  # not imported: nothing was cached
     if cache is not None:
-        cache.wait()
+        cache.written()
     multiprocessing = sys.modules.get("multiprocessing")
     if multiprocessing is not None and multiprocessing.active_children():
         return False

@@ -262,3 +262,33 @@ def test_without_a_home_folder_nothing_is_cached(monkeypatch):
     assert cache_mod.cache_dir() is None
     monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
     assert cache_mod.cache_dir() == cache_mod.Path("/somewhere/opsdiag")
+
+
+def test_held_entries_are_written_when_the_cache_is_looked_in_or_the_process_ends(client, cache_dir, tmp_path,
+                                                                                monkeypatch):
+    """``hold`` (the command line's) keeps entries back: the next look in the cache has them
+    written first, ``write_held`` writes them here where no process can be forked, and Python
+    writes what is still held as it exits."""
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(cache_mod, "_HELD", None)
+    cache_mod.written()
+    cache_mod.hold()
+    ingest.read_folder(client)
+    assert cache_mod._HELD and not list(cache_dir.glob("*.pickle"))  # held, not being written
+    other = write_client(tmp_path / "other", logo=False)
+    ingest.read_folder(other)  # looks for its own entry first: the held one is written
+    cache_mod.written()
+    assert len(list(cache_dir.glob("dataset-*.pickle"))) == 1 and len(cache_mod._HELD) == 1
+    monkeypatch.setattr(cache_mod, "_fork_writer", lambda held: False)
+    cache_mod.write_held()
+    assert len(list(cache_dir.glob("dataset-*.pickle"))) == 2 and cache_mod._HELD is None
+    _no_parsing(monkeypatch)
+    ingest.read_folder(other)
+
+    at_exit = tmp_path / "at_exit"
+    code = "import sys, opsdiag.cache as c, opsdiag.ingest as i; c.hold(); i.read_folder(sys.argv[1])"
+    subprocess.run([sys.executable, "-c", code, str(client)], check=True,
+                   env={**os.environ, "OPSDIAG_CACHE_DIR": str(at_exit)})
+    assert len(list(at_exit.glob("dataset-*.pickle"))) == 1  # written before the process left

@@ -126,22 +126,44 @@ def test_empty_folder_is_a_usage_error_and_unreadable_folder_a_data_error(tmp_pa
     assert run("inspect", junk).returncode == 1
 
 
-def test_quick_exit_keeps_output_exit_status_and_the_cache_entry(client_dir, tmp_path):
-    """``opsdiag`` (``cli.run``) leaves without tearing Python down: everything printed and the
-    cache entries written still arrive whole, and the exit status is the command's."""
+def test_quick_exit_keeps_output_and_exit_status_and_a_detached_process_writes_the_cache(client_dir, tmp_path):
+    """``opsdiag`` (``cli.run``) leaves without tearing Python down or waiting for its cache
+    entries: everything printed arrives whole with the command's exit status, and a process it
+    detaches writes the entries afterwards (here held back until the test lets it go on)."""
     import os
+    import time
 
-    env = {**os.environ, "OPSDIAG_CACHE_DIR": str(tmp_path / "cache")}
+    cache = tmp_path / "cache"
+    go = tmp_path / "go"
+    env = {**os.environ, "OPSDIAG_CACHE_DIR": str(cache)}
     env.pop("OPSDIAG_CACHE", None)
-    slow_writer = ("import sys, time, opsdiag.cache as c, opsdiag.cli as cli; write = c._write;"
-                   "c._write = lambda *a: (time.sleep(0.5), write(*a)); cli.run()")
-    done = subprocess.run([sys.executable, "-c", slow_writer, "diagnose", str(client_dir), "--json"],
+    held_writer = f"""
+import os, time, opsdiag.cache as c, opsdiag.cli as cli
+write = c._write
+def held(*args):  # each entry waits for the test's go (30 s at most)
+    deadline = time.monotonic() + 30
+    while not os.path.exists({str(go)!r}) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    write(*args)
+c._write = held
+cli.run()
+"""
+    done = subprocess.run([sys.executable, "-c", held_writer, "diagnose", str(client_dir), "--json"],
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert {lever["lever"] for lever in json.loads(done.stdout)["levers"]} == LEVERS
-    entries = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").glob("*.pickle"))
-    assert entries == ["client", "dataset"]  # written before the process left
-    assert not list((tmp_path / "cache").glob(".*.tmp"))
+    assert not list(cache.glob("*.pickle"))  # the command did not wait for its entries
+    go.touch()
+    deadline = time.monotonic() + 60
+    while len(list(cache.glob("*.pickle"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name.split("-")[0] for p in cache.glob("*.pickle")) == ["client", "dataset"]
+    while list(cache.glob(".*.tmp")) and time.monotonic() < deadline:  # renamed into place whole
+        time.sleep(0.05)
+    assert not list(cache.glob(".*.tmp"))
+    again = subprocess.run([sys.executable, "-m", "opsdiag.cli", "-v", "diagnose", str(client_dir), "--json"],
+                           capture_output=True, text=True, timeout=120, env=env)
+    assert again.stdout == done.stdout and "cache: client of" in again.stderr  # the entries are read
     missing = run("diagnose", tmp_path / "nowhere")
     assert missing.returncode == 2 and missing.stderr.startswith("error:")
 
