@@ -52,9 +52,9 @@ def release_queue_days(segments: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
     its start and its completion, indexed like ``done``."""
     if segments.empty or done.empty:
         return pd.Series(0.0, index=done.index)
-    # the rarer owner first, so the kind is only compared on the release-owned stays
-    owned = np.flatnonzero(segments["owner"].eq("release").to_numpy(dtype=bool))
-    seg = segments[["item_id", "start", "days"]].iloc[owned[segments["kind"].iloc[owned].eq("queue").to_numpy(dtype=bool)]]
+    # (on ``status_segments`` output, categoricals: each comparison is one on a byte per stay)
+    owned = segments["owner"].eq("release").to_numpy(dtype=bool) & segments["kind"].eq("queue").to_numpy(dtype=bool)
+    seg = segments[["item_id", "start", "days"]].iloc[np.flatnonzero(owned)]
     at = unique_positions(done["item_id"], seg["item_id"])
     if at is not None:  # one row per item (the flow): look rows up instead of merging
         seg, at = seg[at >= 0], at[at >= 0]

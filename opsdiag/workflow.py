@@ -40,6 +40,8 @@ UNMAPPED = {"phase": "committed", "kind": "active", "owner": "unknown"}
 # The kind a status of each phase gets when the config moves it to that phase.
 PHASE_KIND = {"backlog": "queue", "committed": "active", "done": "queue", "canceled": "queue"}
 NAT = np.datetime64("NaT", "us")
+# The categories of the segments' phase, kind and owner columns (categoricals), in DESIGN order.
+SEGMENT_CATEGORIES = {"phase": PHASES, "kind": KINDS, "owner": OWNERS}
 
 __all__ = ["infer_status", "status_mapping", "status_segments", "flow_intervals",
            "duration_days", "working_days_between", "owner_from_name", "PHASES", "KINDS",
@@ -330,10 +332,23 @@ def _frame(stays: Stays) -> pd.DataFrame:
 
 def _derived(attrs: dict[str, np.ndarray], status: np.ndarray, start: np.ndarray, end: np.ndarray) -> dict:
     """The segment columns a stay's status (a position in ``attrs``' arrays) and its naive UTC
-    times give: phase, kind, owner, order and days."""
-    return {"phase": take_text(attrs["phase"], status), "kind": take_text(attrs["kind"], status),
-            "owner": take_text(attrs["owner"], status), "order": attrs["order"][status],
-            "days": ((end - start) / DAY).astype("float64", copy=False)}
+    times give: phase, kind, owner (categoricals, ``_categorical``), order and days."""
+    return {**{field: _categorical(attrs[field], status, field) for field in SEGMENT_CATEGORIES},
+            "order": attrs["order"][status], "days": ((end - start) / DAY).astype("float64", copy=False)}
+
+
+def _categorical(values: np.ndarray, status: np.ndarray, field: str) -> pd.Categorical:
+    """``values[status]`` (``values``: one per distinct status) as a categorical of
+    ``SEGMENT_CATEGORIES[field]``, in that order; a value outside them (a hand-made mapping's)
+    is a category after them, in order of first appearance, and a missing value stays missing.
+
+    Built from each status's category code taken per stay: a million stays hold one byte each,
+    not a string."""
+    known = SEGMENT_CATEGORIES[field]
+    extra = [v for v in pd.unique(values) if not pd.isna(v) and v not in known]
+    dtype = pd.CategoricalDtype([*known, *extra])
+    codes = pd.Categorical(values, dtype=dtype).codes  # per distinct status; -1 when missing
+    return pd.Categorical.from_codes(codes[status], dtype=dtype, validate=False)
 
 
 # the segment columns a status and the times determine (``with_attributes``)
@@ -411,6 +426,8 @@ def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.
     -------
     DataFrame with ``item_id, status, phase, kind, owner, order, start, end, days, open,
     initial``, sorted by item, then start; empty (same columns) without transitions.
+    ``phase``, ``kind`` and ``owner`` are categoricals of ``SEGMENT_CATEGORIES`` (in that
+    order; a mapping's value outside them is an extra category after them).
     """
     limit = _as_of_np(as_of)
     history = history_index(transitions)

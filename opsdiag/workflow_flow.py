@@ -28,8 +28,12 @@ FLOW_COLUMNS = ["item_id", "item_type", "team", "status", "phase", "created_at",
 
 
 def _codes(values: pd.Series, table: dict, default) -> np.ndarray:
-    """``values`` mapped through ``table`` via their distinct values (fast on a million rows)."""
-    codes, uniques = pd.factorize(values)
+    """``values`` mapped through ``table`` via their distinct values (fast on a million rows):
+    a categorical's categories (``status_segments``' phase, kind and owner), else factorized."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
     return _lookup(uniques, table, default)[codes]
 
 

@@ -388,6 +388,9 @@ def time_in_status(segments: pd.DataFrame, *, phases=("committed",), item_ids=No
     stats["stays"] = seg.groupby("status").size()
     stats["item_ids"] = per_item.groupby("status")["item_id"].agg(ids)
     labels = seg.drop_duplicates("status").set_index("status")[["phase", "kind", "owner", "order"]]
+    # (``status_segments``' categoricals as the text this table shows)
+    labels = labels.astype({c: "str" for c in ("phase", "kind", "owner")
+                            if isinstance(labels[c].dtype, pd.CategoricalDtype)})
     out = stats.join(labels).reindex(status_order(seg)).rename_axis("status").reset_index()
     total = out["total_days"].sum()
     out["share"] = out["total_days"] / total if total > 0 else np.nan

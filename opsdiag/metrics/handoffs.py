@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..text import arrow_text, isin_text
+from ..text import arrow_text, isin_text, take_text
 from .flow import completed, ids, included, time_dtype
 
 WAIT_COLUMNS = ["item_id", "from_owner", "to_owner", "from_status", "to_status", "at", "received_at",
@@ -39,17 +39,27 @@ def _item_order(segments: pd.DataFrame, item_ids=None) -> tuple[np.ndarray | Non
 
     Works on runs of one item: membership is tested once per run rather than per stay, and
     ``status_segments`` output, already in this order, skips the sort (any subset of rows in
-    order is in order too).
+    order is in order too). A frame ``status_segments`` built (``workflow.stays_of``) is in
+    that order by construction, with an item code per row as its run number: its text is
+    not compared at all.
     """
+    from ..workflow import stays_of  # (here: the metrics import without the workflow)
+
     if item_ids is None and len(segments) < 2:
         return None, np.zeros(len(segments), dtype="int64")
+    if item_ids is not None and not isinstance(item_ids, (pd.Series, pd.Index, np.ndarray)):
+        item_ids = list(item_ids)  # (a Series is matched as is: listing a million ids is slow)
+    stays = stays_of(segments)
+    if stays is not None:  # each row's item is ``stays.history.ids[stays.code]``
+        if item_ids is None:
+            return None, stays.code
+        chosen = isin_text(pd.Series(stays.history.ids, copy=False), item_ids)  # per distinct item
+        return np.flatnonzero(chosen[stays.code]), stays.code
     item = segments["item_id"]
     run_starts = _run_starts(item)
     if item_ids is None:
         positions = None
     else:
-        if not isinstance(item_ids, (pd.Series, pd.Index, np.ndarray)):
-            item_ids = list(item_ids)  # (a Series is matched as is: listing a million ids is slow)
         chosen = isin_text(item.iloc[run_starts], item_ids)
         positions = np.flatnonzero(np.repeat(chosen, np.diff(np.r_[run_starts, len(item)])))
     if _runs_in_order(item, segments["start"], run_starts):
@@ -112,6 +122,18 @@ def _empty(columns: list[str], dtypes: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in columns})
 
 
+def _as_text(column: pd.Series) -> pd.Series:
+    """A categorical column (the segments' phase, kind and owner) as ``str``, which the metrics
+    return (``astype("str")``, the categories taken by Arrow); any other column as it is. Only
+    the rows picked are converted."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    names = np.append(column.cat.categories.to_numpy(dtype=object), None)  # code -1: missing
+    codes = column.cat.codes.to_numpy()
+    return pd.Series(take_text(names, np.where(codes < 0, len(names) - 1, codes)), index=column.index,
+                     name=column.name)
+
+
 def handoff_waits(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
     """One row per handoff of work from one owner to another, with the wait in between.
 
@@ -136,7 +158,8 @@ def handoff_waits(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
     previous = active.groupby("item_id")[["owner", "status", "end", "_queued"]].shift()
     handed = previous["owner"].notna() & previous["owner"].ne(active["owner"])
     rows, before = active[handed], previous[handed]
-    out = pd.DataFrame({"item_id": rows["item_id"], "from_owner": before["owner"], "to_owner": rows["owner"],
+    out = pd.DataFrame({"item_id": rows["item_id"], "from_owner": _as_text(before["owner"]),
+                        "to_owner": _as_text(rows["owner"]),
                         "from_status": before["status"], "to_status": rows["status"], "at": before["end"],
                         "received_at": rows["start"], "wait_days": rows["_queued"] - before["_queued"]})
     return out.astype(dtypes).reset_index(drop=True) if len(out) else _empty(WAIT_COLUMNS, dtypes)
@@ -220,19 +243,15 @@ def _bounce_positions(segments: pd.DataFrame, item_ids=None) -> tuple[np.ndarray
     # before one (within the item) is the previous row number when the item is the same
     unblocked = ~segments["kind"].eq("blocked").to_numpy(dtype=bool)
     kept = np.flatnonzero(unblocked) if positions is None else rows[unblocked[rows]]
-    same_item = np.zeros(len(kept), dtype=bool)
     if runs is not None:  # rows in order: one run per item
         item_of = runs[kept]
     else:
         item_of = segments["item_id"].to_numpy(dtype=object)[kept]
-    same_item[1:] = item_of[1:] == item_of[:-1]
     order = pd.to_numeric(segments["order"], errors="coerce").to_numpy(dtype="float64")[kept]
-    prior_order = np.full(len(kept), np.nan)
-    prior_order[1:] = order[:-1]
-    prior_order[~same_item] = np.nan
+    # the moves down: to a lower order than the stay before, within the item
     with np.errstate(invalid="ignore"):  # (NaN orders compare False: no bounce)
-        lower = np.flatnonzero(order < prior_order)
-    # of the moves down, those into a committed status (one string comparison per move, not per stay)
+        lower = np.flatnonzero((order[1:] < order[:-1]) & (item_of[1:] == item_of[:-1])) + 1
+    # of the moves down, those into a committed status (compared per move, not per stay)
     bounced = lower[segments["phase"].iloc[kept[lower]].eq("committed").to_numpy(dtype=bool)]
     return kept[bounced], kept[bounced - 1]
 
@@ -247,7 +266,7 @@ def _bounce_frame(segments: pd.DataFrame, now: np.ndarray, before: np.ndarray,
         return out if index is None else out.set_axis(index[:0])
 
     def pick(column: str, positions: np.ndarray) -> pd.Series:
-        return pd.Series(segments[column].array.take(positions))
+        return _as_text(pd.Series(segments[column].array.take(positions)))
 
     before_kind = pick("kind", before)
     out = pd.DataFrame({"item_id": pick("item_id", now), "at": pick("start", now),
