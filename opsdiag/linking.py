@@ -48,11 +48,11 @@ def link_feedback(feedback: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     out = feedback.copy()
     if out.empty:
         return out
+    # the explicit links as they are kept: missing ones left out, as text, each once
     if "linked_item_ids" in out:
-        explicit = pd.Series([tuple(v) if isinstance(v, (tuple, list)) else () for v in out["linked_item_ids"]],
-                             index=out.index, dtype="object")
+        linked = _per_cell(out["linked_item_ids"], _kept_links)
     else:
-        explicit = pd.Series([()] * len(out), index=out.index, dtype="object")
+        linked = [()] * len(out)
 
     text = _column_text(out, "title") + "\n" + _column_text(out, "text") + "\n" + _tag_text(out)
     text = text.reset_index(drop=True)
@@ -60,22 +60,18 @@ def link_feedback(feedback: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     # by Python's regex (this test runs on all rows at once, in Arrow's regex kernel)
     maybe = text.str.contains(r"[A-Z][A-Z0-9]+-|#", regex=True).to_numpy(dtype=bool)
     found = text[maybe].str.extractall(REFERENCE)  # level 0 = row position
-    refs = pd.Series([], dtype="str")
     if not found.empty:
         ids = pd.Index(items["item_id"].dropna().astype("str").unique() if len(items) else [], dtype="str")
         by_number = found["number"].map(_unique_by_number(ids)).astype("str")
         refs = found["key"].fillna(found["repo_ref"]).fillna(by_number)
         refs.index = found.index.get_level_values(0)
         refs = refs[isin_text(refs, ids)]
-
-    explicit_long = explicit.reset_index(drop=True).explode().dropna()
-    long = pd.DataFrame({"row": np.concatenate([explicit_long.index.to_numpy(), refs.index.to_numpy()]),
-                         "ref": np.concatenate([explicit_long.astype("str").to_numpy(),
-                                                refs.astype("str").to_numpy()])})
-    long = long.drop_duplicates()
-    linked = pd.Series(_group_tuples(long["row"].to_numpy(), long["ref"].to_numpy(dtype=object), len(out)),
-                       index=out.index, dtype="object")
-    out["linked_item_ids"] = linked
+        rows = refs.index.to_numpy()
+        # the ids found follow the explicit links of their row, each id once
+        found_ids = _group_tuples(rows, refs.astype("str").to_numpy(dtype=object), len(out))
+        for row in np.unique(rows).tolist():
+            linked[row] = tuple(dict.fromkeys(linked[row] + found_ids[row]))
+    out["linked_item_ids"] = pd.Series(linked, index=out.index, dtype="object")
     return out
 
 
@@ -101,8 +97,31 @@ def _column_text(frame: pd.DataFrame, column: str) -> pd.Series:
 def _tag_text(frame: pd.DataFrame) -> pd.Series:
     if "tags" not in frame:
         return pd.Series("", index=frame.index)
-    return pd.Series([" ".join(map(str, v)) if isinstance(v, (tuple, list)) else "" for v in frame["tags"]],
-                     index=frame.index, dtype="str")
+    joined = _per_cell(frame["tags"], lambda v: " ".join(map(str, v)) if isinstance(v, (tuple, list)) else "")
+    return pd.Series(joined, index=frame.index, dtype="str")
+
+
+def _kept_links(cell) -> tuple:
+    """A cell of explicit links as ``link_feedback`` keeps them: its non-missing values as
+    text, each once, in order (``()`` for a cell that is not a tuple or list)."""
+    if not isinstance(cell, (tuple, list)):
+        return ()
+    if not all(type(v) is str for v in cell):  # (canonical cells hold text only)
+        cell = [str(v) for v in cell if not (pd.api.types.is_scalar(v) and pd.isna(v))]
+    return tuple(dict.fromkeys(cell))
+
+
+def _per_cell(cells: pd.Series, convert) -> list:
+    """``[convert(cell) for cell in cells]``, converted once per distinct cell: a column of
+    tuples repeats a few (tags, an item's links). Cells are told apart by equality, as
+    canonical tuples of text are."""
+    values = cells.to_numpy(dtype=object)
+    try:
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    except TypeError:  # an unhashable cell (a list)
+        return [convert(cell) for cell in values]
+    converted = [convert(cell) for cell in distinct]
+    return [converted[code] for code in codes.tolist()]
 
 
 def _group_tuples(rows: np.ndarray, values: np.ndarray, n: int) -> list[tuple]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .schema import QualityFinding
 from .text import arrow_text
-from .workflow_calendar import history_index, to_naive_utc
+from .workflow_calendar import HistoryIndex, _run_starts, history_index, to_naive_utc
 from .workflow_rules import PHASES
 
 MAX_EXAMPLES = 10
@@ -146,12 +146,34 @@ def check_moved_backwards(client) -> list[QualityFinding]:
     source, target = np.meshgrid(phase, phase, indexing="ij")
     backward = ((source == done) & ((target == backlog) | (target == committed))) | (
         (source == committed) & (target == backlog))
-    back = backward[history.from_code, history.to_code]  # code -1: the last row/column (no phase)
-    back &= history.at <= to_naive_utc(pd.Series([client.as_of]))[0]  # NaT compares False
+    limit = to_naive_utc(pd.Series([client.as_of]))[0]
     policy = client.engagement.workflow.backward_moves
-    return _finding("moved_backwards", "info", t["item_id"].iloc[np.flatnonzero(back)],
-                    "{n} item(s) moved backwards (done → not done, or in progress → backlog); "
-                    f"backward_moves: {policy}")
+    message = ("{n} item(s) moved backwards (done → not done, or in progress → backlog); "
+               f"backward_moves: {policy}")
+    # every move back leaves a done status or enters a backlog one: only those (few) are looked up
+    leaves_done, enters_backlog = phase == done, phase == backlog  # code -1: the last entry (no phase)
+    if len(history.rows) < len(t):  # a transition without an item or a time: in file order
+        maybe = np.flatnonzero(leaves_done[history.from_code] | enters_backlog[history.to_code])
+        back = maybe[backward[history.from_code[maybe], history.to_code[maybe]]]
+        back = back[history.at[back] <= limit]  # NaT compares False
+        return _finding("moved_backwards", "info", t["item_id"].iloc[back], message)
+    # (as usual) in item order, where the items are known without reading their ids' text
+    maybe = np.flatnonzero(leaves_done[history.from_code][history.rows] | enters_backlog[history.row_to])
+    back = maybe[backward[history.from_code[history.rows[maybe]], history.row_to[maybe]]]
+    back = back[history.row_at[back] <= limit]
+    return _finding("moved_backwards", "info", _items_first_seen(history, back), message)
+
+
+def _items_first_seen(history: HistoryIndex, positions: np.ndarray):
+    """The ids of the items of ``positions`` (ascending positions in ``history.rows``), each
+    once, in the order ``transitions["item_id"].iloc[rows]`` would first list them: by the
+    first of their rows in the file."""
+    codes = history.codes[positions]
+    starts = _run_starts(codes)  # (ascending positions: an item's are together)
+    if not len(starts):
+        return history.ids[:0]
+    first_row = np.minimum.reduceat(history.rows[positions], starts)
+    return history.ids[codes[starts][np.argsort(first_row, kind="stable")]]
 
 
 def check_no_history(client) -> list[QualityFinding]:
@@ -179,7 +201,11 @@ def check_timestamps_after_as_of(client) -> list[QualityFinding]:
     late = np.zeros(len(items), dtype=bool)
     for column in ("created_at", "started_at", "completed_at", "canceled_at"):
         late |= (items[column] > client.as_of).fillna(False).to_numpy(dtype=bool)
-    ids = pd.concat([items.loc[late, "item_id"], moves.loc[moves["at"] > client.as_of, "item_id"]])
+    # the transitions' times as the history index holds them (naive UTC; NaT compares False); their
+    # ids taken only when some are late (Arrow joins a million ids' chunks to take even none)
+    moved_late = np.flatnonzero(history_index(moves).at > to_naive_utc(pd.Series([client.as_of]))[0])
+    late_moves = moves["item_id"].iloc[moved_late] if len(moved_late) else moves["item_id"].iloc[:0]
+    ids = pd.concat([items.loc[late, "item_id"], late_moves])
     return _finding("timestamps_after_as_of", "info", ids,
                     "{n} item(s) have timestamps after as_of "
                     f"({client.as_of:%Y-%m-%d %H:%M} UTC); those are ignored")

@@ -9,11 +9,9 @@ measure it. Ids are fixed (DESIGN §8): ``pm_chasing_updates``, ``releases_late`
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 SIGN_TITLES = {
@@ -139,6 +137,7 @@ def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.
     ``slippage`` is ``metrics.delivery.release_slippage(releases, as_of, work_items)`` when
     already computed."""
     from .metrics.delivery import release_slippage
+    from .metrics.flow import exploded
     from .text import unique_positions
 
     slip = release_slippage(releases, as_of, work_items) if slippage is None else slippage
@@ -146,7 +145,7 @@ def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.
     if shipped.empty:
         return _not_measured("eng_gtm_disagree", "releases with dates and the items in each (fix versions)")
     # one row per (shipped release, item), as ``explode`` gives them: each release's items in turn
-    release_of, item_id = _exploded(shipped["item_ids"])
+    release_of, item_id = exploded(shipped["item_ids"])
     members = pd.DataFrame({"item_id": item_id, "released_date": shipped["released_date"].array.take(release_of)})
     found = unique_positions(flow["item_id"], members["item_id"])
     if found is not None:  # one row per item (the flow): look the completions up, as a left merge would
@@ -160,26 +159,6 @@ def eng_gtm_disagree(releases: pd.DataFrame, flow: pd.DataFrame, work_items: pd.
                 "items in a shipped release but not done by its date; red ≥ 20 %, amber ≥ 5 %",
                 missing["item_id"].drop_duplicates().tolist(),
                 f"{len(missing)} of {len(members)} items announced in {len(shipped)} releases were not done on release day")
-
-
-def _exploded(cells: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray | np.ndarray]:
-    """``cells.explode()`` as (position of each element's cell, the elements), with the dtype
-    ``explode`` infers (``str`` for text). Tuples of a hundred thousand ids are chained in one
-    pass; anything but non-empty tuples or lists (which ``explode`` treats specially) goes
-    through ``explode``."""
-    values = cells.to_numpy(dtype=object)
-    if set(map(type, values)) <= {tuple, list}:
-        lengths = np.fromiter(map(len, values), dtype="int64", count=len(values))
-        if lengths.all():
-            elements = np.fromiter(itertools.chain.from_iterable(values), dtype=object, count=int(lengths.sum()))
-            if pd.api.types.infer_dtype(elements, skipna=True) == "string":  # text: Arrow converts it quickest
-                import pyarrow as pa
-
-                text = pd.array(pa.array(elements, type=pa.large_string(), from_pandas=True), dtype="str")
-                return np.repeat(np.arange(len(values)), lengths), text
-            return np.repeat(np.arange(len(values)), lengths), elements
-    exploded = cells.reset_index(drop=True).explode()
-    return exploded.index.to_numpy(), exploded.array
 
 
 def no_source_of_truth(tools: pd.DataFrame) -> Sign:

@@ -93,23 +93,54 @@ def duration_days(start, end, calendar: str = "calendar_days",
 def by_item_then_time(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The order that sorts rows by item code, then time, then position (``np.lexsort``).
 
-    Exports list each item's history oldest first, so a stable sort by item alone (of runs
-    of equal codes, ``_stable_order``) usually leaves the times in order already; that is
-    checked, and the full three-key sort is only run when it does not hold. Same result
-    either way.
+    Computed on the runs of equal codes (``_by_runs``): exports list each item's history
+    together and oldest first, so this is usually a sort of the runs. Same result either way.
     """
-    return _sort_by_item_then_time(np.asarray(codes), np.asarray(at))[0]
+    codes = np.asarray(codes)
+    starts = _run_starts(codes)
+    return _by_runs(starts, codes[starts], np.asarray(at))[0]
 
 
-def _sort_by_item_then_time(codes: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``by_item_then_time``'s order, with ``codes`` and ``at`` in that order."""
-    times = at.view("int64") if at.dtype.kind == "M" else at.astype("int64")
-    order = _stable_order(codes)
-    sorted_at, sorted_codes = times[order], codes[order]
-    if not np.all((sorted_at[1:] >= sorted_at[:-1]) | (sorted_codes[1:] != sorted_codes[:-1])):
-        order = np.lexsort((np.arange(len(codes)), times, codes))
-        sorted_at, sorted_codes = times[order], codes[order]
-    return order, sorted_codes, sorted_at.view(at.dtype) if at.dtype.kind == "M" else at[order]
+def _by_runs(starts: np.ndarray, run_codes: np.ndarray, at: np.ndarray, distinct: int | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``by_item_then_time`` of rows given as runs of equal item codes (``starts``: where each
+    run begins; ``run_codes``: its code), with the codes and ``at`` in that order and the
+    positions in that order where each item's rows begin. ``distinct``, when given, says the
+    codes are 0, 1, …, ``distinct`` − 1.
+
+    The runs are sorted stably by code and each is expanded to its rows in file order (none
+    is moved when the codes already ascend, one run per item; with as many runs as
+    ``distinct`` codes, the runs' order is the inverse of their codes, without sorting).
+    Exports list each item's history oldest first, so that usually leaves every item's times
+    in order already; that is checked, and the full three-key sort (``np.lexsort``) is only
+    run when it does not hold.
+    """
+    n = len(at)
+    file_codes, file_lengths = run_codes, np.diff(np.r_[starts, n])
+    moved = not np.all(run_codes[1:] > run_codes[:-1])
+    if not moved:  # (many exports: already in item order, ``at`` is kept as it is)
+        order, lengths = np.arange(n), file_lengths
+    else:
+        if len(run_codes) == distinct:  # one run per item
+            run_order = np.empty(len(run_codes), dtype=np.intp)
+            run_order[run_codes] = np.arange(len(run_codes))
+        else:
+            run_order = np.argsort(run_codes, kind="stable")
+        run_codes, lengths = run_codes[run_order], file_lengths[run_order]
+        # row k of the sorted runs is row (start of its run + k - rows before its run)
+        order = np.repeat(starts[run_order] - (np.cumsum(lengths) - lengths), lengths)
+        order += np.arange(n)
+    codes = np.repeat(run_codes, lengths)
+    item_starts = (np.cumsum(lengths) - lengths)[_run_starts(run_codes)]
+    sorted_at = at[order] if moved else at
+    times = sorted_at.view("int64") if at.dtype.kind == "M" else sorted_at.astype("int64")
+    in_order = times[1:] >= times[:-1]
+    in_order[item_starts[1:] - 1] = True  # (an item's first row follows another item's)
+    if not in_order.all():
+        times = at.view("int64") if at.dtype.kind == "M" else at.astype("int64")
+        order = np.lexsort((np.arange(n), times, np.repeat(file_codes, file_lengths)))
+        sorted_at = at[order]
+    return order, codes, sorted_at, item_starts
 
 
 def _run_starts(values: np.ndarray) -> np.ndarray:
@@ -117,22 +148,6 @@ def _run_starts(values: np.ndarray) -> np.ndarray:
     if not len(values):
         return np.zeros(0, dtype=np.intp)
     return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-
-
-def _stable_order(codes: np.ndarray) -> np.ndarray:
-    """``np.argsort(codes, kind="stable")``, sorting runs of equal codes instead of rows.
-
-    A history lists each item's transitions together, so there are ~10 times fewer runs than
-    rows; the runs are sorted stably and each is expanded to its rows in file order.
-    """
-    if len(codes) < 2:
-        return np.argsort(codes, kind="stable")
-    starts = _run_starts(codes)
-    run_order = np.argsort(codes[starts], kind="stable")
-    lengths = np.diff(np.r_[starts, len(codes)])[run_order]
-    # row k of the sorted runs is row (start of its run + k - rows before its run)
-    offsets = starts[run_order] - (np.cumsum(lengths) - lengths)
-    return np.repeat(offsets, lengths) + np.arange(len(codes))
 
 
 def _codes(values: pd.Series, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -146,13 +161,29 @@ def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray
     array for Arrow-backed text, else an object array).
 
     Quicker when equal values come in runs (item ids in a history): only the first value of
-    each run is sorted. Arrow-backed text is compared and sorted by Arrow (bytewise order:
-    Python's code-point order), other text as numpy strings (the same order); anything else
-    goes through ``pandas.factorize``.
+    each run is sorted (``_sorted_runs``); anything else goes through ``pandas.factorize``.
+    """
+    runs = _sorted_runs(values)
+    if runs is not None:
+        starts, run_codes, uniques = runs
+        return np.repeat(run_codes, np.diff(np.r_[starts, len(values)])), uniques
+    if arrow_text(values) is not None:
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes, pd.array(uniques, dtype="str")
+    return pd.factorize(np.asarray(values, dtype=object), sort=True)
+
+
+def _sorted_runs(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``sorted_codes`` per run of equal consecutive values: where each run starts, its code,
+    and the sorted distinct values; None when ``pandas.factorize`` must do it (Arrow text with
+    a missing value or fewer than two values; other values that are not all text).
+
+    Arrow-backed text is compared and sorted by Arrow (bytewise order: Python's code-point
+    order), other text as numpy strings (the same order).
     """
     text = arrow_text(values)
     if text is not None:
-        return _sorted_text_codes(values, text)
+        return _sorted_text_runs(text)
     values = np.asarray(values, dtype=object)
     try:
         starts = _run_starts(values)
@@ -161,21 +192,21 @@ def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray
             raise TypeError("not only text")
         order = np.argsort(uniques.astype(np.dtypes.StringDType()), kind="stable")
     except (TypeError, ValueError, UnicodeError):  # pd.NA in a comparison, non-text, surrogates
-        return pd.factorize(values, sort=True)
+        return None
     rank = np.empty(len(order) + 1, dtype=np.intp)  # a value's position once sorted; -1 stays -1
     rank[order] = np.arange(len(order))
     rank[-1] = -1
-    return np.repeat(rank[run_codes], np.diff(np.r_[starts, len(values)])), uniques[order]
+    return starts, rank[run_codes], uniques[order]
 
 
-def _sorted_text_codes(values, text: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
-    """``sorted_codes`` of Arrow-backed text: the first value of each run of equal values is
+def _sorted_text_runs(text: pa.ChunkedArray | pa.Array
+                      ) -> tuple[np.ndarray, np.ndarray, pd.api.extensions.ExtensionArray] | None:
+    """``_sorted_runs`` of Arrow-backed text: the first value of each run of equal values is
     sorted by Arrow (a stable sort), and equal neighbours in that order share a code."""
     import pyarrow.compute as pc
 
     if len(text) < 2 or text.null_count:  # (a missing id is rare: pandas codes it -1)
-        codes, uniques = pd.factorize(values, sort=True)
-        return codes, pd.array(uniques, dtype="str")
+        return None
     starts = np.flatnonzero(np.r_[True, np.asarray(pc.not_equal(text[1:], text[:-1]), dtype=bool)])
     heads = text.take(starts)
     order = np.asarray(pc.array_sort_indices(heads), dtype=np.intp)
@@ -183,8 +214,7 @@ def _sorted_text_codes(values, text: pa.ChunkedArray | pa.Array) -> tuple[np.nda
     distinct = np.r_[True, np.asarray(pc.not_equal(ranked[1:], ranked[:-1]), dtype=bool)]
     rank = np.empty(len(order), dtype=np.intp)  # each run's code: its distinct value's position once sorted
     rank[order] = np.cumsum(distinct) - 1
-    codes = np.repeat(rank, np.diff(np.r_[starts, len(text)]))
-    return codes, pd.array(ranked.take(np.flatnonzero(distinct)), dtype="str")
+    return starts, rank, pd.array(ranked.take(np.flatnonzero(distinct)), dtype="str")
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,33 +284,37 @@ _INDEXED = FrameMemo()
 def history_index(transitions: pd.DataFrame) -> HistoryIndex:
     """The ``HistoryIndex`` of a canonical transitions frame, computed once per frame.
 
-    Item ids are coded in sorted order (``sorted_codes``) and statuses by
-    first appearance, each column once; rows with an item and a time are ordered by
-    ``by_item_then_time``. The result is remembered while the frame is alive (by identity,
-    ``FrameMemo``), so the workflow tables and quality checks of one client share it; a frame
-    must not be changed in place after it is indexed.
+    Item ids are coded in sorted order (``sorted_codes``) and statuses by first appearance,
+    each column once; rows with an item and a time are ordered by ``by_item_then_time``
+    (sorting the runs of equal ids, ``_by_runs``). The result is remembered while the frame is
+    alive (by identity, ``FrameMemo``), so the workflow tables and quality checks of one client
+    share it; a frame must not be changed in place after it is indexed.
     """
     index = _INDEXED.get(transitions)
     if index is not None:
         return index
-    item_code, ids = sorted_codes(transitions["item_id"])
     from_code, from_values = _codes(transitions["from_status"].astype("str"))
     to_code, to_values = _codes(transitions["to_status"].astype("str"))
     statuses = pd.unique(np.concatenate([from_values, to_values]).astype(object))
     to_statuses = pd.Index(statuses).get_indexer(to_values) if len(to_values) else np.zeros(0, np.intp)
     to_code = np.append(to_statuses, -1)[to_code] if len(to_code) else to_code
     at = to_naive_utc(transitions["at"])
-    usable = (item_code >= 0) & ~np.isnat(at)
-    if usable.all():  # (as usual: no row without an item or a time)
-        rows, codes, row_at = _sort_by_item_then_time(item_code, at)
+    runs = _sorted_runs(transitions["item_id"])
+    if runs is not None and np.all(runs[1] >= 0) and not np.isnat(at).any():
+        # (as usual: every row has an item and a time) the rows are ordered by their runs
+        run_starts, run_codes, ids = runs
+        rows, codes, row_at, starts = _by_runs(run_starts, run_codes, at, distinct=len(ids))
     else:
-        rows = np.flatnonzero(usable)
-        order, codes, row_at = _sort_by_item_then_time(item_code[rows], at[rows])
+        item_code, ids = sorted_codes(transitions["item_id"])
+        rows = np.flatnonzero((item_code >= 0) & ~np.isnat(at))
+        kept = item_code[rows]
+        run_starts = _run_starts(kept)
+        order, codes, row_at, starts = _by_runs(run_starts, kept[run_starts], at[rows])
         rows = rows[order]
     index = HistoryIndex(ids=ids, statuses=np.asarray(statuses, dtype=object),
                          from_statuses=np.arange(len(from_values)),
                          to_statuses=np.asarray(to_statuses, dtype=np.intp), from_code=from_code,
                          to_code=to_code, at=at, rows=rows, codes=codes, row_at=row_at,
-                         row_to=to_code[rows], starts=_run_starts(codes))
+                         row_to=to_code[rows], starts=starts)
     _INDEXED.put(transitions, index)
     return index

@@ -41,6 +41,15 @@ def test_unknown_keys_and_lower_case_look_alikes_are_ignored():
     assert links(link_feedback(fb, ITEMS)) == [(), (), ()]
 
 
+def test_repeated_tuples_and_lists_link_alike():
+    # cells are read once per distinct tuple; lists (unhashable) one by one: the same links
+    fb = feedback(tags=[("PROJ-1",), ("PROJ-1",), ()], linked_item_ids=[("EXT-5", "EXT-5"), ("EXT-5", "EXT-5"), ()])
+    expected = [("EXT-5", "PROJ-1"), ("EXT-5", "PROJ-1"), ()]
+    assert links(link_feedback(fb, ITEMS)) == expected
+    as_lists = fb.assign(tags=[list(t) for t in fb["tags"]], linked_item_ids=[list(t) for t in fb["linked_item_ids"]])
+    assert links(link_feedback(as_lists, ITEMS)) == expected
+
+
 def test_github_numbers_link_only_when_unambiguous():
     fb = feedback(title=["Crash, see #7", "Slow, see #3", "see acme/web#3", "see #99"])
     # #7: only acme/app#7 ends in #7; #3: only acme/web#3; full refs link directly

@@ -190,3 +190,5 @@ def test_release_items_the_same_whether_cells_are_all_tuples_or_not():
     # a cell that is a bare name (not a tuple) is one release, as pandas' explode reads it
     mixed = release_items(items.assign(releases=[("1.1", "1.0"), ("1.0", None, "1.0"), (), "1.1"]))
     pd.testing.assert_frame_equal(mixed, out)
+    lists = release_items(items.assign(releases=[list(cell) for cell in items["releases"]]))
+    pd.testing.assert_frame_equal(lists, out)

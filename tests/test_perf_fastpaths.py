@@ -210,13 +210,14 @@ def test_parse_times_reads_naive_values_beside_offsets_in_the_engagement_timezon
     assert in_utc.tolist() == [pd.Timestamp("2024-01-03 10:00", tz="UTC"), pd.Timestamp("2024-01-03 09:00", tz="UTC")]
 
 
+@pytest.mark.parametrize("dropna", [False, True])
 @pytest.mark.parametrize("cells", [[("a", "b"), ["c"], ("d",)], [("a", None), ("b", np.nan)], [("a", 1)], [(None,)],
-                                   [("a",), ()], [("a",), "x"]])
-def test_release_members_are_exploded_as_pandas_explodes_them(cells):
-    from opsdiag.signs import _exploded
+                                   [("a",), ()], [("a",), "x"], [(), (None,)], [(1,), ()], [()]])
+def test_release_members_are_exploded_as_pandas_explodes_them(cells, dropna):
+    from opsdiag.metrics.flow import exploded
 
     cells = pd.Series(cells, index=range(10, 10 + len(cells)))
-    expected = cells.explode()
-    rows, values = _exploded(cells)
+    expected = cells.explode().dropna() if dropna else cells.explode()
+    rows, values = exploded(cells, dropna=dropna)
     assert cells.index[rows].tolist() == expected.index.tolist()
     pd.testing.assert_series_equal(pd.Series(values, index=expected.index), expected)

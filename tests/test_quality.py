@@ -110,6 +110,19 @@ def test_moved_backwards():
     assert "keep_first_start" in got["message"]
 
 
+def test_moved_backwards_names_items_by_their_first_move_back_in_the_file_with_or_without_untimed_moves():
+    items = CLEAN_ITEMS + [{"item_id": i, "status": "To Do"} for i in ("C", "D", "E")]
+    moves = CLEAN_MOVES + [("D", "2026-01-02", "To Do", "Done"), ("C", "2026-01-02", "To Do", "In Progress"),
+                           ("E", "2026-01-02", "To Do", "Done"),
+                           ("D", "2026-01-05", "Done", "To Do"),  # the first move back in the file: D first
+                           ("C", "2026-01-04", "In Progress", "To Do"),
+                           ("D", "2026-01-03", "Done", "In Progress"),  # (D's first move back in time)
+                           ("E", "2026-02-05", "Done", "To Do")]  # after as_of: not counted
+    for extra in ([], [("A", None, "Done", "To Do")]):  # a move without a time: looked up in file order
+        got = findings(make_client(items, moves + extra), quality.check_moved_backwards)
+        assert (got["count"], got["examples"]) == (2, ["D", "C"])
+
+
 def test_no_history_only_when_others_have_history():
     client = make_client(CLEAN_ITEMS + [{"item_id": "C", "status": "To Do"}], CLEAN_MOVES)
     got = findings(client, quality.check_no_history)

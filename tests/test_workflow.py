@@ -428,6 +428,24 @@ def test_history_index_is_computed_once_per_frame_and_orders_by_item_then_time()
     assert index.statuses[index.row_to].tolist() == ["Doing", "Done", "Done", "To Do"]
 
 
+def test_history_index_orders_runs_of_items_as_a_sort_by_item_then_time_would():
+    in_order = make_moves(("A", "2026-01-01", "To Do", "Doing"), ("A", "2026-01-02", "Doing", "Done"),
+                          ("B", "2026-01-01", "To Do", "Done"))
+    index = history_index(in_order)  # already by item then time: nothing moves
+    assert index.rows.tolist() == [0, 1, 2] and index.starts.tolist() == [0, 2] and index.row_at is index.at
+    # one run per item, out of id order; then B in two runs, one with its times out of order
+    for moves, rows, codes in (
+            (make_moves(("B", "2026-01-01", "To Do", "Done"), ("A", "2026-01-01", "To Do", "Doing"),
+                        ("A", "2026-01-02", "Doing", "Done")), [1, 2, 0], [0, 0, 1]),
+            (make_moves(("B", "2026-01-01", "To Do", "Done"), ("A", "2026-01-01", "To Do", "Doing"),
+                        ("B", "2026-01-02", "Done", "To Do")), [1, 0, 2], [0, 1, 1]),
+            (make_moves(("B", "2026-01-03", "To Do", "Done"), ("A", "2026-01-01", "To Do", "Doing"),
+                        ("B", "2026-01-02", "Done", "To Do")), [1, 2, 0], [0, 1, 1])):
+        index = history_index(moves)
+        assert index.rows.tolist() == rows and index.codes.tolist() == codes
+        assert index.starts.tolist() == [0, codes.index(1)] and index.row_at.tolist() == index.at[rows].tolist()
+
+
 @pytest.mark.parametrize("policy", ["keep_first_start", "restart"])
 def test_flow_from_segment_arrays_equals_flow_from_a_copy_of_the_segments(policy):
     # flow_intervals reads the arrays a status_segments frame was built from; a copy of the

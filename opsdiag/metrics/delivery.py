@@ -40,8 +40,7 @@ def release_items(items: pd.DataFrame | None) -> pd.DataFrame:
         grouped = pairs.groupby("releases")["item_id"].agg(ids)
         out = pd.DataFrame({"release": grouped.index.astype("str"), "item_ids": grouped.to_numpy()})
     else:
-        rows, names = pairs
-        codes, releases = pd.factorize(names, sort=True)  # groupby's order: releases sorted
+        rows, codes, releases = pairs
         # each release's items in item order (stable; numpy sorts 16-bit codes by radix, ~10× quicker)
         order = np.argsort(codes.astype(np.int16) if len(releases) <= np.iinfo(np.int16).max else codes,
                            kind="stable")
@@ -50,27 +49,46 @@ def release_items(items: pd.DataFrame | None) -> pd.DataFrame:
         text = arrow_text(items["item_id"])
         if text is not None and not text.null_count:  # Arrow makes the Python strings quickest
             members = text.take(rows).to_pylist()
+            # (``ids`` of strings: the first of each, without converting them again)
+            per_release = [tuple(dict.fromkeys(members[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]
         else:
             members = items["item_id"].to_numpy(dtype=object)[rows].tolist()
+            per_release = [ids(members[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
         item_ids = np.empty(len(releases), dtype=object)
-        item_ids[:] = [ids(members[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        item_ids[:] = per_release
         out = pd.DataFrame({"release": pd.Index(releases).astype("str"), "item_ids": item_ids})
     out["items"] = out["item_ids"].map(len).astype("int64")
     return out[["release", "items", "item_ids"]]
 
 
-def _tuple_pairs(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(row, element)`` pairs of a column of tuples (or lists), as ``explode`` and ``dropna``
-    give them: rows by position, missing elements left out. None when some cell is not a tuple
-    or list (``explode`` keeps such a cell whole)."""
+def _tuple_pairs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(row, element)`` pairs of a column of tuples, as ``explode`` and ``dropna`` give them:
+    rows by position, missing elements left out, each element as its code in the sorted
+    distinct elements (``pandas.factorize(..., sort=True)``): ``(rows, codes, distinct)``.
+    None when some cell is not a tuple (``explode`` keeps such a cell whole; a list, which it
+    explodes, is left to it too).
+
+    A column repeats a few distinct tuples (an item's fix versions), so each distinct cell is
+    read once and its pairs are repeated for every row holding it.
+    """
     cells = values.to_numpy(dtype=object)
-    if not set(map(type, cells)) <= {tuple, list}:
+    try:
+        cell_codes, distinct = pd.factorize(cells)  # (hashes each tuple; a missing cell is -1)
+    except TypeError:  # an unhashable cell (a list, or a tuple holding one)
         return None
-    lengths = np.fromiter(map(len, cells), dtype="int64", count=len(cells))
-    names = np.fromiter(itertools.chain.from_iterable(cells), dtype=object, count=int(lengths.sum()))
+    if (cell_codes < 0).any() or not set(map(type, distinct)) <= {tuple}:
+        return None
+    sizes = np.fromiter(map(len, distinct), dtype=np.intp, count=len(distinct))
+    elements = np.fromiter(itertools.chain.from_iterable(distinct), dtype=object, count=int(sizes.sum()))
+    element_codes, names = pd.factorize(elements, sort=True)  # a missing element is -1
+    lengths = sizes[cell_codes]
     rows = np.repeat(np.arange(len(cells)), lengths)
-    present = ~pd.isna(names)
-    return rows[present], names[present]
+    # pair k of a row is element (first of its cell + k - pairs before its row) of ``elements``
+    first = np.cumsum(sizes) - sizes
+    taken = np.repeat(first[cell_codes] - (np.cumsum(lengths) - lengths), lengths) + np.arange(len(rows))
+    codes = element_codes[taken]
+    present = codes >= 0
+    return rows[present], codes[present], np.asarray(names, dtype=object)
 
 
 def release_slippage(releases: pd.DataFrame, as_of, items: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -98,8 +116,12 @@ def release_slippage(releases: pd.DataFrame, as_of, items: pd.DataFrame | None =
     out["released"], out["overdue"] = released, overdue
     out["slip_days"] = ((end - out["planned_date"]) / DAY).astype("float64")
     out["late"] = out["slip_days"] > 0
-    members = release_items(items).set_index("release")
-    out["item_ids"] = _fill_tuples(out["release"].map(members["item_ids"]))
+    members = release_items(items)
+    # each release's tuple (``()`` for a release no item lists), looked up by name; one row per release
+    found = pd.Index(members["release"]).get_indexer(out["release"])
+    listed = np.empty(len(members) + 1, dtype=object)
+    listed[:-1], listed[-1] = members["item_ids"].to_numpy(), ()
+    out["item_ids"] = listed[found]
     out["items"] = out["item_ids"].map(len)
     out = out.astype(dtypes)[columns]
     return out.sort_values(["planned_date", "release"], kind="stable", na_position="last").reset_index(drop=True)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..text import isin_text
+from .flow import exploded
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +170,14 @@ def funnel_linked_share(feedback: pd.DataFrame, flow: pd.DataFrame, as_of) -> fl
     fb = _received(feedback, as_of)
     if not len(fb):
         return np.nan
-    links = fb["linked_item_ids"].reset_index(drop=True).explode().dropna()  # indexed by position in ``fb``
+    rows, links = exploded(fb["linked_item_ids"], dropna=True)  # rows: positions in ``fb``
+    links = pd.Series(links)
     item_created = flow["created_at"]
     known = flow.loc[item_created.isna() | (item_created <= as_of), "item_id"]
-    linked = np.unique(links.index.to_numpy()[isin_text(links, known)])
+    # the linked items among the known ones first (the few links hashed, every item looked up),
+    # then which links name one of them: the links that name a known item
+    known = known[isin_text(known, links)]
+    linked = np.unique(rows[isin_text(links, known)])
     # the funnel counts the feedback ids its links group into (missing ids form no group)
     return fb["feedback_id"].iloc[linked].nunique() / len(fb)
 

@@ -18,6 +18,7 @@ Conventions shared by every function here:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,35 @@ def ids(values) -> tuple[str, ...]:
     if isinstance(values, (pd.Series, pd.Index)) and len(values) > 32:
         values = values.to_numpy(dtype=object).tolist()  # iterating a pandas string array is slow
     return tuple(map(str, dict.fromkeys(values)))
+
+
+def exploded(cells: pd.Series, dropna: bool = False
+             ) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray | np.ndarray]:
+    """``cells.explode()`` (``.dropna()`` after it with ``dropna``) as (position of each
+    element's cell, the elements), with the dtype ``explode`` infers (``str`` for text).
+
+    Tuples of a hundred thousand ids are chained in one pass; anything but tuples or lists
+    (which ``explode`` treats specially), or an empty one when missing elements are kept
+    (``explode`` gives it one), goes through ``explode``.
+    """
+    values = cells.to_numpy(dtype=object)
+    if set(map(type, values)) <= {tuple, list}:
+        lengths = np.fromiter(map(len, values), dtype="int64", count=len(values))
+        if dropna or lengths.all():
+            elements = np.fromiter(itertools.chain.from_iterable(values), dtype=object, count=int(lengths.sum()))
+            rows = np.repeat(np.arange(len(values)), lengths)
+            if dropna:
+                kept = ~pd.isna(elements)
+                rows, elements = rows[kept], elements[kept]
+            if pd.api.types.infer_dtype(elements, skipna=True) == "string":  # text: Arrow converts it quickest
+                import pyarrow as pa
+
+                return rows, pd.array(pa.array(elements, type=pa.large_string(), from_pandas=True), dtype="str")
+            return rows, elements
+    out = cells.reset_index(drop=True).explode()
+    if dropna:
+        out = out.dropna()
+    return out.index.to_numpy(), out.array
 
 
 def included(flow: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..text import isin_text
 from .feedback import DAY, _ids, _lower, to_utc
+from .flow import exploded
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +245,7 @@ def _completed_with_evidence(flow: pd.DataFrame, feedback: pd.DataFrame) -> tupl
     if "included" in flow.columns:
         done = done & flow["included"].fillna(False).astype(bool).to_numpy()
     done = flow.loc[done, "item_id"]  # (only the column needed: copying every column of the flow is slow)
-    linked = feedback["linked_item_ids"].explode().dropna().astype("str")
+    linked = pd.Series(exploded(feedback["linked_item_ids"], dropna=True)[1]).astype("str")
     has = isin_text(done.astype("str"), linked)
     share = _share(int(has.sum()), len(done)) if len(feedback) else float("nan")
     return done, has, share
