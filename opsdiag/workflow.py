@@ -25,8 +25,8 @@ import pandas as pd
 from . import config
 from .schema import Dataset
 from .text import first_positions, take_text
-from .workflow_calendar import (DAY, FrameMemo, HistoryIndex, _run_starts, duration_days, history_index,
-                                to_naive_utc, working_days_between)
+from .workflow_calendar import (FrameMemo, HistoryIndex, _run_starts, calendar_days, duration_days,
+                                history_index, item_rows_of, to_naive_utc, working_days_between)
 from .workflow_rules import (KINDS, OWNER_RANK, OWNERS, PHASE_RANK, PHASES, inference_source,
                              infer_status, normalize_name, owner_from_name)
 
@@ -55,24 +55,39 @@ def _distinct(column: pd.Series) -> np.ndarray:
     return np.asarray(pd.unique(column.astype("str").dropna()), dtype=object)
 
 
-def _seen_statuses(dataset: Dataset) -> list[str]:
+def _seen_statuses(dataset: Dataset, item_statuses: np.ndarray) -> list[str]:
     history = history_index(dataset.transitions)
     # distinct values per column first (first-appearance order is kept), then across columns;
-    # the transitions' columns are already distinct in the history index
-    firsts = [_distinct(dataset.work_items["status"]), history.statuses[history.from_statuses],
+    # the items' (``item_statuses``) and the transitions' columns are already distinct
+    firsts = [item_statuses, history.statuses[history.from_statuses],
               history.statuses[history.to_statuses], _distinct(dataset.status_durations["status"])]
     seen = pd.unique(np.concatenate(firsts).astype(object))
     return [s for s in seen if s == s and str(s).strip()]
 
 
-def _status_categories(items: pd.DataFrame) -> dict[str, str]:
-    """The most common ``status_category`` of the items now in each status."""
-    pairs = items[["status", "status_category"]].dropna()
-    if pairs.empty:
-        return {}
-    counts = pairs.value_counts().reset_index(name="n")
-    counts = counts.sort_values(["status", "n", "status_category"], ascending=[True, False, True])
-    return dict(counts.drop_duplicates("status")[["status", "status_category"]].itertuples(index=False))
+def _item_statuses(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """The distinct ``status`` values of ``items`` (in order of first appearance), the number
+    of items in each, and the most common ``status_category`` of the items in each (ties: the
+    first by name; a status whose items have none is left out).
+
+    From one coding of each column: no count of (status, category) pairs per row.
+    """
+    codes, statuses = pd.factorize(items["status"].astype("str"))
+    statuses = np.asarray(statuses, dtype=object)
+    counts = np.bincount(codes[codes >= 0], minlength=len(statuses))
+    category_codes, categories = pd.factorize(items["status_category"].astype("str"))
+    both = (codes >= 0) & (category_codes >= 0)
+    if not both.any():
+        return statuses, counts, {}
+    categories = np.asarray(categories, dtype=object)
+    by_name = np.argsort(categories, kind="stable")
+    rank = np.empty(len(categories), dtype=np.intp)  # a category's place by name
+    rank[by_name] = np.arange(len(categories))
+    pairs = np.bincount(codes[both] * len(categories) + rank[category_codes[both]],
+                        minlength=len(statuses) * len(categories)).reshape(len(statuses), len(categories))
+    found = np.flatnonzero(pairs.max(axis=1))
+    best = by_name[pairs[found].argmax(axis=1)]  # the first most common, by name
+    return statuses, counts, dict(zip(statuses[found], categories[best]))
 
 
 def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
@@ -88,15 +103,13 @@ def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
     codes, starts = history.codes, history.starts
     if not len(codes):
         return pd.Series(dtype="float64")
-    # an item's positions 1, 2, … (row minus the row before its first)
-    lengths = np.diff(np.r_[starts, len(codes)])
-    position = np.arange(len(codes)) - np.repeat(starts - 1, lengths)
     from_first = history.from_code[history.rows[starts]]  # each item's position 0
-    if (len(history.statuses) + 1) * len(starts) <= _DENSE_CELLS * len(codes):
-        median = _first_entry_medians_by_table(history, position, lengths, from_first)
+    if (len(history.statuses) + 1) * len(history.ids) <= _DENSE_CELLS * len(codes):
+        median, to_seen = _first_entry_medians_by_table(history, from_first)
     else:
-        median = _first_entry_medians_by_sort(history, position, from_first)
-    seen = pd.unique(np.r_[pd.unique(from_first), pd.unique(history.row_to)])
+        median = _first_entry_medians_by_sort(history, from_first)
+        to_seen = pd.unique(history.row_to)
+    seen = pd.unique(np.r_[pd.unique(from_first), to_seen])
     seen = seen[seen >= 0]  # statuses in order of first appearance
     if not len(seen):
         return pd.Series(dtype="float64")
@@ -108,29 +121,48 @@ def first_entry_positions(transitions: pd.DataFrame) -> pd.Series:
 _DENSE_CELLS = 4
 
 
-def _first_entry_medians_by_table(history: HistoryIndex, position: np.ndarray, lengths: np.ndarray,
-                                  from_first: np.ndarray) -> np.ndarray:
-    """``first_entry_positions``' median per status code (NaN when never entered), from a table
-    of each item's first position in each status: its rows sorted, the median is read at the
-    middle of each row's entered cells."""
-    n_items, n_status = len(lengths), len(history.statuses)
-    never = len(position) + 1  # sorts after every position
-    first = np.full((n_status + 1) * n_items, never, dtype=position.dtype)  # row 0: missing status
-    np.minimum.at(first, (history.row_to + 1) * n_items + np.repeat(np.arange(n_items), lengths), position)
-    first[(from_first + 1) * n_items + np.arange(n_items)] = 0
-    first = np.sort(first.reshape(n_status + 1, n_items)[1:], axis=1)
-    count = (first < never).sum(axis=1)
+def _first_entry_medians_by_table(history: HistoryIndex, from_first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``first_entry_positions``' median per status code (NaN when never entered), and the
+    codes of the entered statuses in order of first appearance in ``history.row_to``.
+
+    From a table of each item's first row in each status (statuses × item codes): a status's
+    first row overall is its row's least; an item's row ``r`` is at position ``r`` − (the row
+    before its first); the table's rows sorted, the median is read at the middle of each
+    row's entered cells."""
+    codes, starts = history.codes, history.starts
+    n_ids, n_status = len(history.ids), len(history.statuses)
+    # a cell never entered holds ``never``: above every row, and above every position after
+    # the subtraction below
+    never = np.iinfo(np.intp).max // 2
+    first = np.full((n_status + 1) * n_ids, never, dtype=np.intp)  # row 0: missing status
+    cell = history.row_to + 1
+    cell *= n_ids
+    cell += codes
+    np.minimum.at(first, cell, np.arange(len(codes)))
+    del cell
+    first = first.reshape(n_status + 1, n_ids)[1:]
+    first_row = first.min(axis=1)
+    to_seen = np.argsort(first_row, kind="stable")[:np.count_nonzero(first_row < never)]
+    before_start = np.zeros(n_ids, dtype=np.intp)  # per item code: the row before its first
+    before_start[codes[starts]] = starts - 1
+    first -= before_start
+    known = from_first >= 0
+    first[from_first[known], codes[starts[known]]] = 0
+    first.sort(axis=1)
+    count = np.count_nonzero(first <= len(codes), axis=1)
     entered = np.flatnonzero(count)
     count = count[entered]
     median = np.full(n_status, np.nan)
     median[entered] = (first[entered, (count - 1) // 2] + first[entered, count // 2]) / 2
-    return median
+    return median, to_seen
 
 
-def _first_entry_medians_by_sort(history: HistoryIndex, position: np.ndarray, from_first: np.ndarray) -> np.ndarray:
-    """``_first_entry_medians_by_table`` by sorting (item, status) pairs instead: for many
-    statuses, where a table would be mostly empty."""
+def _first_entry_medians_by_sort(history: HistoryIndex, from_first: np.ndarray) -> np.ndarray:
+    """``_first_entry_medians_by_table``'s medians by sorting (item, status) pairs instead: for
+    many statuses, where a table would be mostly empty."""
     codes, starts = history.codes, history.starts
+    # an item's positions 1, 2, … (row minus the row before its first)
+    position = np.arange(len(codes)) - np.repeat(starts - 1, np.diff(np.r_[starts, len(codes)]))
     # every item's first from_status (position 0), then all to_status entries in history order;
     # statuses are coded from 1 so a missing one (0) is a pair of its own, dropped below
     n_codes = len(history.statuses) + 1
@@ -212,8 +244,8 @@ def status_mapping(dataset: Dataset, workflow: config.Workflow) -> pd.DataFrame:
     now in the status, from ``work_items.status``), sorted by ``order``. Empty input gives an
     empty frame with these columns.
     """
-    statuses = _seen_statuses(dataset)
-    categories = _status_categories(dataset.work_items)
+    item_statuses, item_counts, categories = _item_statuses(dataset.work_items)
+    statuses = _seen_statuses(dataset, item_statuses)
     rows = []
     for status in statuses:  # one loop over distinct statuses, not over rows
         category = categories.get(status)
@@ -255,7 +287,7 @@ def status_mapping(dataset: Dataset, workflow: config.Workflow) -> pd.DataFrame:
     frame["_key"] = keys
     frame = frame.sort_values("_key", kind="stable", ignore_index=True)
     frame["order"] = np.arange(1, len(frame) + 1, dtype="int64")
-    counts = dataset.work_items["status"].value_counts()
+    counts = pd.Series(item_counts, index=pd.Index(item_statuses, dtype=object))
     frame["items"] = frame["status"].map(counts).fillna(0).astype("int64")
     frame = frame.sort_values(["order", "_phase"], kind="stable", ignore_index=True)
     return frame[MAPPING_COLUMNS].astype({"status": "str", "phase": "str", "kind": "str",
@@ -334,7 +366,7 @@ def _derived(attrs: dict[str, np.ndarray], status: np.ndarray, start: np.ndarray
     """The segment columns a stay's status (a position in ``attrs``' arrays) and its naive UTC
     times give: phase, kind, owner (categoricals, ``_categorical``), order and days."""
     return {**{field: _categorical(attrs[field], status, field) for field in SEGMENT_CATEGORIES},
-            "order": attrs["order"][status], "days": ((end - start) / DAY).astype("float64", copy=False)}
+            "order": attrs["order"][status], "days": calendar_days(start, end)}
 
 
 def _categorical(values: np.ndarray, status: np.ndarray, field: str) -> pd.Categorical:
@@ -401,8 +433,8 @@ def _initial_stays(history: HistoryIndex, items: pd.DataFrame, limit: np.datetim
         first = moved[_run_starts(history.codes[moved])]
     codes, first_at = history.codes[first], history.row_at[first]
     from_status = history.from_code[history.rows[first]]
-    item_rows = first_positions(history.ids, items["item_id"])[codes]  # an item's first row, as drop_duplicates keeps
-    start = np.append(to_naive_utc(items["created_at"]), NAT)[item_rows]
+    rows = item_rows_of(history, items)[codes]  # an item's first row, as drop_duplicates keeps
+    start = np.append(to_naive_utc(items["created_at"]), NAT)[rows]
     keep = (from_status >= 0) & ~np.isnat(start) & (start <= first_at) & (start <= limit)
     return {"code": codes[keep], "status": from_status[keep], "start": start[keep],
             "end": np.minimum(first_at, limit)[keep], "open": first_at[keep] > limit,
@@ -437,36 +469,48 @@ def status_segments(transitions: pd.DataFrame, mapping: pd.DataFrame, as_of: pd.
     if not kept.all():  # (else every move is a stay: the index's arrays are taken as they are)
         kept = np.flatnonzero(kept)
         codes, at, status = codes[kept], at[kept], status[kept]
-    last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, bool)
-    end = np.empty(len(at), dtype="datetime64[us]")  # the item's next move, or as_of after its last
-    end[:-1] = at[1:]
-    end[last] = limit
-    moves = {"code": codes, "status": status, "start": at, "end": end, "open": last,
-             "initial": np.zeros(len(at), bool)}
+    stays = {"code": codes, "status": status, "start": at}
     first = None
     if items is not None and not items.empty and not transitions.empty:
         first = _initial_stays(history, items, limit)
-    if first is None or not len(first["code"]):
-        return _frame(Stays(history, **moves, attributes=attributes))
-    # both parts are sorted by item (the same sorted-id codes) and an initial stay starts no
-    # later than its item's first move, so inserting each before its item's first move gives
-    # the order a sort by item, start, then position gives
-    before = np.searchsorted(codes, first["code"], side="left")
-    return _frame(Stays(history, **_insert(moves, before, first), attributes=attributes))
+    if first is not None and len(first["code"]):
+        # both parts are sorted by item (the same sorted-id codes) and an initial stay starts no
+        # later than its item's first move, so inserting each before its item's first move gives
+        # the order a sort by item, start, then position gives
+        before = np.searchsorted(codes, first["code"], side="left")
+        stays = _insert(stays, before, first)
+    else:
+        stays["initial"] = np.zeros(len(at), bool)
+    # every stay ends at the next one of its item, or at as_of after its last (open). An initial
+    # stay too: its item's first move is the next stay when it is not after as_of, and else
+    # the item has no stay after it (its later moves are later still)
+    return _frame(Stays(history, **stays, **_ends(stays["code"], stays["start"], limit), attributes=attributes))
+
+
+def _ends(codes: np.ndarray, start: np.ndarray, limit: np.datetime64) -> dict[str, np.ndarray]:
+    """The end and ``open`` of stays sorted by item code, then start: the next stay's start in
+    the same item, else ``limit`` (then ``open`` is True)."""
+    last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.zeros(0, bool)
+    end = np.empty(len(start), dtype="datetime64[us]")
+    end[:-1] = start[1:]
+    end[last] = limit
+    return {"end": end, "open": last}
 
 
 def _insert(fields: dict[str, np.ndarray], before: np.ndarray, extra: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """``np.insert(fields[k], before, extra[k])`` for every field (``before`` ascending), the
-    rows' places computed once for all fields."""
+    rows' places computed once for all fields, and ``initial``: True at the inserted rows."""
     total = len(before) + len(next(iter(fields.values())))
     inserted = before + np.arange(len(before))  # each extra row's place in the result
-    kept = np.ones(total, dtype=bool)
-    kept[inserted] = False
+    initial = np.zeros(total, dtype=bool)
+    initial[inserted] = True
+    kept = ~initial
     out = {}
     for name, values in fields.items():
         out[name] = np.empty(total, dtype=values.dtype)
         out[name][inserted] = extra[name]
         out[name][kept] = values
+    out["initial"] = initial
     return out
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 import pandas as pd
 
-from .text import arrow_text, factorizable
+from .text import arrow_text, factorizable, first_positions
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -87,7 +87,14 @@ def duration_days(start, end, calendar: str = "calendar_days",
     end = to_naive_utc(end) if not isinstance(end, np.ndarray) else end
     if calendar == "working_days":
         return working_days_between(start, end, holidays)
-    return ((end - start) / DAY).astype("float64", copy=False)
+    return calendar_days(start, end)
+
+
+def calendar_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """``(end − start) / 24 h`` of datetime64 arrays as float64 (NaN where either is NaT),
+    computed in one fresh array (a million intervals: 8 MB)."""
+    elapsed = np.subtract(end, start)
+    return np.divide(elapsed, DAY, out=elapsed.view("float64"))
 
 
 def by_item_then_time(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -318,3 +325,22 @@ def history_index(transitions: pd.DataFrame) -> HistoryIndex:
                          row_to=to_code[rows], starts=starts)
     _INDEXED.put(transitions, index)
     return index
+
+
+_ITEM_ROWS = FrameMemo()
+
+
+def item_rows_of(history: HistoryIndex, items: pd.DataFrame) -> np.ndarray:
+    """The row of each of ``history.ids`` in ``items`` (its first, as ``drop_duplicates``
+    keeps; -1 when absent), by ``text.first_positions``.
+
+    Remembered while ``items`` is alive, for the last history asked about (held weakly): the
+    segments and flow intervals of a client look the same items up. The array is shared: do
+    not change it.
+    """
+    memo = _ITEM_ROWS.get(items)
+    if memo is not None and memo[0]() is history:
+        return memo[1]
+    rows = first_positions(history.ids, items["item_id"])
+    _ITEM_ROWS.put(items, (weakref.ref(history), rows))
+    return rows

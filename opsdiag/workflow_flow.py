@@ -13,7 +13,7 @@ import pandas as pd
 from . import config
 from .text import first_positions, take_text
 from .workflow_calendar import by_item_then_time as _by_item_then_time
-from .workflow_calendar import DAY, duration_days, history_index, to_naive_utc
+from .workflow_calendar import DAY, duration_days, history_index, item_rows_of, to_naive_utc
 from .workflow_rules import OWNERS, normalize_category, type_key, type_keys
 
 PHASE_CODE = {"backlog": 0, "committed": 1, "done": 2, "canceled": 3}
@@ -246,8 +246,9 @@ def _from_history(base: pd.DataFrame, stays: dict[str, np.ndarray], as_of: np.da
     committed_of = phase_of == PHASE_CODE["committed"]
     counted_kind = np.where(committed_of, stays["kind"], KIND_CODE["queue"]).astype(np.int8)
     days = _days_in_span(start, end, item_start, item_end, workflow)
+    # each stay's (item, kind) key, written over item_end's memory (no longer needed)
+    key = np.multiply(code, len(KIND_CODE), out=item_end.view(np.intp))
     del item_start, item_end
-    key = code * len(KIND_CODE)
     key += counted_kind[label]
     totals = np.bincount(key, weights=days, minlength=len(bounds[1:]) * len(KIND_CODE))
     del key, days
@@ -408,10 +409,17 @@ def flow_intervals(items: pd.DataFrame, transitions: pd.DataFrame, mapping: pd.D
     workflow = workflow or config.Workflow()
     limit = _as_of_np(as_of)
     index = history_index(transitions)
-    base = items.drop_duplicates("item_id").reset_index(drop=True)
-    # the row in base of each item with transitions (index.ids: distinct, sorted); the items
+    # base: items.drop_duplicates("item_id"), and the row in base of each item with transitions
+    # (index.ids: distinct, sorted; an id's first row in items is a row of base); the items
     # seen only in transitions are added after the others, in id order
-    item_rows = first_positions(index.ids, base["item_id"])
+    item_rows = item_rows_of(index, items)
+    if items["item_id"].is_unique:  # (as usual: a quicker check than marking the repeats)
+        base = items.reset_index(drop=True)
+        item_rows = item_rows.copy()  # (changed below; the shared one is not)
+    else:
+        repeated = items["item_id"].duplicated().to_numpy(dtype=bool)
+        base = items[~repeated].reset_index(drop=True)
+        item_rows = np.append(np.cumsum(~repeated) - 1, -1)[item_rows]
     extra = item_rows < 0
     if extra.any():
         only_moved = pd.DataFrame({"item_id": pd.Series(index.ids[extra], dtype="str")})

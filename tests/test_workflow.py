@@ -550,3 +550,58 @@ def test_first_entry_positions_by_sort_equal_those_by_table(monkeypatch):
     # X: Backlog 0, A 1, B 2; Y: Backlog 0, B 1, A 2 (then no target); Z: C 1, B 2
     assert by_sort.to_dict() == by_table.to_dict() == {"Backlog": 0.0, "A": 1.5, "B": 2.0, "C": 1.0}
     assert by_sort.index.tolist() == by_table.index.tolist() == ["Backlog", "A", "B", "C"]
+
+
+def test_first_entry_positions_follow_history_order_and_skip_rows_without_a_time(monkeypatch):
+    # histories are read by item id (X before Y), so D appears before E; W's only move has no
+    # time, so W has no history (Q and F are never entered)
+    moves = make_moves(("Y", "2024-01-01", None, "E"), ("X", "2024-01-02", None, "D"),
+                       ("W", None, "Q", "F"), ("X", "2024-01-03", "D", "E"))
+    by_table = workflow.first_entry_positions(moves)
+    monkeypatch.setattr(workflow, "_DENSE_CELLS", 0)
+    by_sort = workflow.first_entry_positions(moves)
+    # X: D 1, E 2; Y: E 1
+    assert by_table.to_dict() == by_sort.to_dict() == {"D": 1.0, "E": 1.5}
+    assert by_table.index.tolist() == by_sort.index.tolist() == ["D", "E"]
+
+
+def test_initial_stay_before_a_first_move_after_as_of_is_open_until_as_of():
+    items = make_items({"item_id": "A", "status": "Done", "created_at": T("2026-01-01")},
+                       {"item_id": "B", "status": "Done", "created_at": T("2026-01-02")})
+    moves = make_moves(("A", "2026-01-20", "To Do", "Done"), ("B", "2026-01-05", "To Do", "In Progress"),
+                       ("B", "2026-01-20", "In Progress", "Done"))
+    mapping = workflow.status_mapping(dataset(items, moves), config.Workflow())
+    seg = workflow.status_segments(moves, mapping, T("2026-01-10"), items=items)
+    assert seg[["item_id", "status", "days", "open", "initial"]].values.tolist() == [
+        ["A", "To Do", 9.0, True, True], ["B", "To Do", 3.0, False, True],
+        ["B", "In Progress", 5.0, True, False]]
+    assert seg["end"].tolist() == [T("2026-01-10"), T("2026-01-05"), T("2026-01-10")]
+
+
+def test_flow_of_an_item_after_a_repeated_id_reads_its_own_history():
+    # the second "A" row is dropped, so B is the second row of the flow, with B's history
+    items = make_items({"item_id": "A", "status": "Done", "created_at": T("2026-01-01")},
+                       {"item_id": "A", "status": "Done", "created_at": T("2026-01-05")},
+                       {"item_id": "B", "status": "Done", "created_at": T("2026-01-01")})
+    moves = make_moves(("A", "2026-01-02", "To Do", "Done"), ("B", "2026-01-03", "To Do", "In Progress"),
+                       ("B", "2026-01-07", "In Progress", "Done"))
+    wf = config.Workflow()
+    mapping = workflow.status_mapping(dataset(items, moves), wf)
+    segments = workflow.status_segments(moves, mapping, T("2026-01-31"), items=items)
+    flow = workflow.flow_intervals(items, moves, mapping, T("2026-01-31"), wf, segments=segments)
+    assert flow["item_id"].tolist() == ["A", "B"]
+    assert flow[["started_at", "completed_at"]].values.tolist() == [
+        [T("2026-01-02"), T("2026-01-02")], [T("2026-01-03"), T("2026-01-07")]]
+    assert flow["cycle_time_days"].tolist() == [0.0, 4.0]
+
+
+def test_item_statuses_count_items_and_take_the_most_common_category_first_by_name():
+    items = pd.DataFrame({"status": ["X", "X", "Y", "X", "X", None, "Z"],
+                          "status_category": ["todo", "done", None, "todo", "done", "todo", "in_progress"]},
+                         dtype="str")
+    statuses, counts, categories = workflow._item_statuses(items)
+    assert statuses.tolist() == ["X", "Y", "Z"] and counts.tolist() == [4, 1, 1]
+    # X: todo 2, done 2 (a tie: done comes first by name); Y has no category
+    assert categories == {"X": "done", "Z": "in_progress"}
+    statuses, counts, categories = workflow._item_statuses(items.iloc[:0])
+    assert statuses.tolist() == [] and counts.tolist() == [] and categories == {}
