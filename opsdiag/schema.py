@@ -87,7 +87,8 @@ def empty_frame(table: str) -> pd.DataFrame:
 
 @lru_cache(maxsize=None)
 def _empty_frame(table: str) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=_dtype(k)) for c, k in TABLES[table].items()})
+    # from empty arrays (half the time of empty Series: a first command builds every table's)
+    return pd.DataFrame({c: pd.array([], dtype=_dtype(k)) for c, k in TABLES[table].items()})
 
 
 def as_tuple(value) -> tuple:

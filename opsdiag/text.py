@@ -27,11 +27,12 @@ def arrow_text(series) -> pa.Array | pa.ChunkedArray | None:
     return pa.array(values)
 
 
-# first or last bytes a value may be trimmed at: ASCII whitespace (with the separators Python's
-# ``str.strip`` also removes) and any byte of a multi-byte character (Unicode whitespace perhaps)
-_MAYBE_SPACE = np.zeros(256, dtype=bool)
-_MAYBE_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
-_MAYBE_SPACE[0x80:] = True
+def _may_be_space(edge_bytes: np.ndarray) -> bool:
+    """True when one of the first or last bytes of values may be trimmed: a byte up to the space
+    (ASCII whitespace, the separators Python's ``str.strip`` also removes, other control bytes)
+    or any byte of a multi-byte character (Unicode whitespace perhaps)."""
+    # bytes 0-32 and 128-255 wrap to 95 and above when 33 is taken away, the others to 0-94
+    return bool(len(edge_bytes)) and int((edge_bytes - np.uint8(33)).max()) >= 95
 
 
 def is_clean(arrow: pa.Array | pa.ChunkedArray) -> bool:
@@ -39,8 +40,8 @@ def is_clean(arrow: pa.Array | pa.ChunkedArray) -> bool:
 
     Read from the arrays' offsets and bytes (the first and last byte of every value) without
     building any string: a clean million-value column is checked in milliseconds, where
-    trimming it copies every value. A multi-byte character at either end counts as possible
-    whitespace (the column is then trimmed, as when unsure).
+    trimming it copies every value. A control byte or a multi-byte character at either end
+    counts as possible whitespace (the column is then trimmed, as when unsure).
     """
     import pyarrow as pa
 
@@ -57,7 +58,7 @@ def is_clean(arrow: pa.Array | pa.ChunkedArray) -> bool:
         if (ends <= starts).any():  # an empty value becomes missing
             return False
         data = np.frombuffer(data, dtype=np.uint8)
-        if _MAYBE_SPACE[data[starts]].any() or _MAYBE_SPACE[data[ends - 1]].any():
+        if _may_be_space(data[starts]) or _may_be_space(data[ends - 1]):
             return False
     return True
 

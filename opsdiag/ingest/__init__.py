@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Collection
@@ -171,7 +171,8 @@ def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
     A folder read before with the same file contents comes from the local cache
     (``opsdiag.cache``; ``OPSDIAG_CACHE=off`` turns it off); ``digests`` are the files' sha256
     when the caller has them already (``cache.file_digests``). A folder never read before is
-    not hashed first: each file is hashed while it is parsed, and ``Dataset.digests`` keeps them.
+    not hashed first: each file is hashed while the files are imported, and ``Dataset.digests``
+    keeps them.
     """
     data_dir = Path(data_dir)
     if not data_dir.exists():
@@ -186,16 +187,20 @@ def read_folder(data_dir: str | Path, timezone: str = "UTC", progress=None,
     if entry_key and (cached := cache.load("dataset", data_dir, entry_key, Dataset)) is not None:
         return cached  # unchanged exports, read before: nothing to parse (opsdiag/cache.py)
     read: dict[str, list[tuple[str, bool, pd.DataFrame]]] = {t: [] for t in TABLES}
-    dataset = Dataset()
-    with _gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="opsdiag-sha256") as hashing, \
-            ThreadPoolExecutor(1, thread_name_prefix="opsdiag-read-ahead") as reading:
-        _read_files(data_dir, progress(files) if progress else files, timezone, dataset, read, digests, hashing,
-                    reading, files)
-    stripping = {fmt.name for fmt in FORMATS if fmt.strips_text}
-    stripped = {source.path for source in dataset.files if source.format in stripping}
-    parts = {name: _conform_runs(name, entries, stripped) for name, entries in read.items()}
-    merged = {name: _merge(name, frames, dataset) for name, frames in parts.items()}
-    dataset.tables.update(merged)
+    dataset = Dataset(tables={})  # its tables are the merged ones (below): no empty frames built first
+    with ThreadPoolExecutor(1, thread_name_prefix="opsdiag-read-ahead") as reading:
+        with _gc_paused():
+            _read_files(data_dir, progress(files) if progress else files, timezone, dataset, read, digests,
+                        reading, files)
+        stripping = {fmt.name for fmt in FORMATS if fmt.strips_text}
+        stripped = {source.path for source in dataset.files if source.format in stripping}
+        parts = {name: _conform_runs(name, entries, stripped) for name, entries in read.items()}
+        merged = {name: _merge(name, frames, dataset) for name, frames in parts.items()}
+        dataset.tables.update(merged)
+        # the last files' sha256, computed by ``reading`` while the tables were merged
+        dataset.digests = {rel: d if isinstance(d, str) else d.result() for rel, d in dataset.digests.items()}
+        for source in dataset.files:
+            source.sha256 = dataset.digests[source.path]
     if caching:
         cache.save("dataset", data_dir, entry_key or cache.dataset_key(dataset.digests, timezone), dataset)
     return dataset
@@ -220,33 +225,37 @@ def _gc_paused():
 
 def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
                 read: dict[str, list[tuple[str, bool, pd.DataFrame]]], digests: dict[str, str] | None = None,
-                hashing: Executor | None = None, reading: Executor | None = None,
-                ahead: list[Path] = ()) -> None:
+                reading: Executor | None = None, ahead: list[Path] = ()) -> None:
     """Read each file into ``read`` (unconformed frames per table) and ``dataset`` (files, findings).
 
-    A file's sha256 not in ``digests`` is computed by ``hashing`` while the file is parsed
-    (hashlib lets other threads run); every file's ends up in ``dataset.digests``. ``reading``
-    reads and parses the next ``READ_AHEAD`` files of ``ahead`` (the list ``files`` iterates,
-    which may be a progress display) while one is imported (``Probe.read_ahead``): files are
-    still imported, and their findings, errors and progress recorded, one by one in order.
+    ``reading`` reads and parses the next ``READ_AHEAD`` files of ``ahead`` (the list ``files``
+    iterates, which may be a progress display) while one is imported (``Probe.read_ahead``):
+    files are still imported, and their findings, errors and progress recorded, one by one in
+    order. A file's sha256 not in ``digests`` is computed by ``reading`` too, queued after the
+    next files to read ahead (hashlib lets other threads run): a hash does not slow the parse
+    the import waits for, and runs while the main thread works. Every file's sha256, or the
+    future computing it, ends up in ``dataset.digests`` (the caller waits for them).
 
     Consecutive files of a format with a ``batch_reader`` (Jira REST pages) are read as one run:
     the reader flattens each page as it comes and builds the tables once for the run, and every
     file still gets its own frames, row counts, findings, error and place in file order.
     """
-    run = None  # (format, reader, [(rel, path, context, sha256)]) of the files read together
+    run = None  # (format, reader, [(rel, path, context)]) of the files read together
     digests = digests or {}
     probes: dict[Path, Probe] = {}  # the files handed to ``reading``, not imported yet
+    unhashed: list[tuple[str, bytes]] = []  # the file before, hashed once the next files are queued
     for position, path in enumerate(files):
         if reading is not None:
             for upcoming in ahead[position:position + 1 + READ_AHEAD]:
                 if upcoming not in probes:
                     probes[upcoming] = Probe(upcoming)
                     probes[upcoming].read_ahead(reading)
+        _hash(unhashed, dataset, reading)
         rel = str(path.relative_to(data_dir))
         probe = probes.pop(path, None) or Probe(path)
-        digest = digests.get(rel) or (hashing.submit(_sha256, probe.raw) if hashing else _sha256(probe.raw))
-        dataset.digests[rel] = digest
+        dataset.digests[rel] = digests.get(rel)
+        if not dataset.digests[rel]:
+            unhashed.append((rel, probe.raw))
         fmt = detect(probe)
         if run is not None and fmt is not run[0]:
             _finish_run(run, dataset, read)
@@ -256,7 +265,7 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
             run = run or (fmt, reader, [])
             ctx = ReadContext(timezone=timezone, path=str(path))
             run[1].add(probe, ctx)  # the page's parsed JSON is dropped with the probe
-            run[2].append((rel, path, ctx, digest))
+            run[2].append((rel, path, ctx))
             continue
         if fmt is None:
             dataset.unrecognized.append(Unrecognized(rel, why_unrecognized(probe)))
@@ -266,41 +275,50 @@ def _read_files(data_dir: Path, files, timezone: str, dataset: Dataset,
         except InputFormatError as exc:
             dataset.unrecognized.append(Unrecognized(rel, str(exc), error=True))
             continue
-        _keep(rel, fmt, tables, findings, digest, dataset, read)
+        _keep(rel, fmt, tables, findings, dataset, read)
     if run is not None:
         _finish_run(run, dataset, read)
-    dataset.digests = {rel: d if isinstance(d, str) else d.result() for rel, d in dataset.digests.items()}
+    _hash(unhashed, dataset, reading)
 
 
-# Files read and parsed ahead of the one being imported (``_read_files``).
-READ_AHEAD = 2
+# Files read and parsed ahead of the one being imported (``_read_files``): enough that a big
+# file after a few small ones is read and parsed while those are imported.
+READ_AHEAD = 4
 
 
 def _finish_run(run, dataset: Dataset, read: dict[str, list[tuple[str, bool, pd.DataFrame]]]) -> None:
     """Record a run of files read together, file by file, as ``_read_files`` records one file."""
     fmt, reader, members = run
-    for (rel, path, ctx, digest), result in zip(members, reader.finish()):
+    for (rel, path, ctx), result in zip(members, reader.finish()):
         if isinstance(result, Exception):
             error = _read_error(fmt, path, result)
             if not isinstance(error, InputFormatError):
                 raise error
             dataset.unrecognized.append(Unrecognized(rel, str(error), error=True))
             continue
-        _keep(rel, fmt, result, ctx.findings, digest, dataset, read)
+        _keep(rel, fmt, result, ctx.findings, dataset, read)
+
+
+def _hash(files: list[tuple[str, bytes]], dataset: Dataset, executor: Executor | None) -> None:
+    """Put the sha256 of each ``(path, bytes)`` of ``files`` in ``dataset.digests`` (a future when
+    ``executor`` computes it) and empty ``files``."""
+    for rel, data in files:
+        dataset.digests[rel] = executor.submit(_sha256, data) if executor is not None else _sha256(data)
+    files.clear()
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _keep(rel: str, fmt: Format, tables: dict[str, pd.DataFrame], findings: list, digest: str | Future,
+def _keep(rel: str, fmt: Format, tables: dict[str, pd.DataFrame], findings: list,
           dataset: Dataset, read: dict[str, list[tuple[str, bool, pd.DataFrame]]]) -> None:
-    digest = digest if isinstance(digest, str) else digest.result()
+    """Record one file's frames, findings and ``SourceFile`` (its sha256 set by ``read_folder``)."""
     has_history = len(tables.get("transitions", ())) > 0
     for name, frame in tables.items():
         read[name].append((rel, has_history, frame))
     dataset.quality.extend(findings)
-    dataset.files.append(SourceFile(rel, fmt.name, {k: len(v) for k, v in tables.items()}, digest))
+    dataset.files.append(SourceFile(rel, fmt.name, {k: len(v) for k, v in tables.items()}))
 
 
 def _conform_runs(table: str, entries: list[tuple[str, bool, pd.DataFrame]],
@@ -401,7 +419,7 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
         if not shared.all():  # a duplicate row and its first occurrence share every key
             out = np.zeros(len(frame), dtype=bool)
             rows = np.flatnonzero(shared)
-            out[rows] = _duplicated(frame.iloc[rows], [k for k in keys if k != first] + [first])
+            out[rows] = _duplicated(frame[keys].iloc[rows], [k for k in keys if k != first] + [first])
             return out
     combined = np.zeros(len(frame), dtype=np.int64)
     span = 1
@@ -419,11 +437,30 @@ def _repeated(values: np.ndarray) -> np.ndarray:
     """Where integer ``values`` hold a value that occurs more than once (``duplicated(keep=False)``).
 
     The values that repeat are found by sorting (numpy sorts a million integers in a fraction of
-    the time hashing them takes); looking up the rows that hold one of these few is then quick.
+    the time hashing them takes). These are few, so the rows that hold one are looked up only
+    among the rows whose hash bucket holds one (``_buckets``): a few percent of the rows.
     """
     ordered = np.sort(values)
     repeats = ordered[1:][ordered[1:] == ordered[:-1]]
-    return pd.Series(values).isin(repeats).to_numpy(dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
+    if len(repeats):
+        marked = np.zeros(_BUCKETS, dtype=bool)
+        marked[_buckets(repeats)] = True
+        rows = np.flatnonzero(marked[_buckets(values)])
+        out[rows] = pd.Series(values[rows]).isin(repeats).to_numpy(dtype=bool)
+    return out
+
+
+_BUCKETS = 1 << 20
+
+
+def _buckets(values: np.ndarray) -> np.ndarray:
+    """A hash of each integer in ``range(_BUCKETS)``: equal values, equal buckets (the low 32
+    bits times Knuth's multiplicative constant, the top 20 bits of the product)."""
+    hashed = values.astype(np.uint32)  # the low 32 bits
+    hashed *= np.uint32(2654435761)
+    hashed >>= np.uint32(12)
+    return hashed
 
 
 def _concat_conformed(table: str, frames: list[pd.DataFrame]) -> pd.DataFrame:

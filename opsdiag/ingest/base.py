@@ -47,8 +47,8 @@ class Probe:
         data = executor.submit(self.path.read_bytes)
         self._ahead = (data, executor.submit(_parse_ahead, data))
 
-    def parsed_ahead(self) -> tuple[int, pd.DataFrame | None] | None:
-        """``(skip, _arrow_records(raw, skip))`` from ``read_ahead``; None when not parsed ahead."""
+    def parsed_ahead(self) -> tuple[int, pd.DataFrame | None, int] | None:
+        """``(skip, records, quotes)`` from ``read_ahead`` (``_parse_ahead``); None when not parsed ahead."""
         if self._ahead is None:
             return None
         try:
@@ -288,11 +288,15 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
     # importer (``probe.text`` set); pyarrow checks the bytes are UTF-8 as it reads them, so
     # the whole file is not decoded first
     text = probe.__dict__.get("text")
-    frame = None
+    frame = quotes = None  # quotes: the quote characters in the file, counted once
     if text is None:
         skip = _leading_lines(_text_head(probe, "utf-8-sig")) if header_row is None else header_row
         ahead = probe.parsed_ahead()
-        frame = ahead[1] if ahead is not None and ahead[0] == skip else _arrow_records(probe.raw, skip)
+        if ahead is not None and ahead[0] == skip:
+            _, frame, quotes = ahead
+        else:
+            quotes = _quote_count(probe.raw)
+            frame = _arrow_records(probe.raw, skip, quoted=quotes > 0)
     if frame is None:  # pandas' C parser (2-3x quicker on bytes than on a decoded str)
         if probe.encoding == "cp1252":
             ctx.note("encoding_fallback", "info", [probe.path.name],
@@ -301,7 +305,9 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
         frame = _c_records(probe, text, skip)
     if frame.empty:
         raise InputFormatError(probe.path, "the file is empty")
-    if _ends_in_open_quote(probe.raw if text is None else text):
+    if quotes is None:
+        quotes = _quote_count(text)
+    if quotes % 2 == 1:  # the last quoted cell never closed
         raise InputFormatError(probe.path, "the file ends inside a quoted cell: the export looks "
                                "truncated — export it again", row=skip + len(frame) + 1)
     nonblank, clean = _nonblank_rows(frame)
@@ -321,24 +327,27 @@ def read_csv(probe: Probe, ctx: ReadContext, header_row: int | None = None) -> R
                     _stripped={column: body[column] for column in clean})
 
 
-def _parse_ahead(data: Future) -> tuple[int, pd.DataFrame | None] | None:
-    """``read_csv``'s default parse of bytes read ahead: ``(skip, _arrow_records(bytes, skip))``;
-    None for content that is not parsed as CSV (JSON, binary)."""
+def _parse_ahead(data: Future) -> tuple[int, pd.DataFrame | None, int] | None:
+    """``read_csv``'s default parse of bytes read ahead: ``(skip, _arrow_records(bytes, skip, …),
+    _quote_count(bytes))``; None for content that is not parsed as CSV (JSON, binary)."""
     raw = data.result()
     head = raw[:HEAD_BYTES]
     if b"\x00" in head or head.decode("utf-8-sig", errors="replace").lstrip()[:1] in ("{", "["):
         return None
     skip = _leading_lines(_decoded_head(raw, "utf-8-sig"))
-    return skip, _arrow_records(raw, skip)
+    quotes = _quote_count(raw)
+    return skip, _arrow_records(raw, skip, quoted=quotes > 0), quotes
 
 
-def _arrow_records(data: bytes, skip: int) -> pd.DataFrame | None:
+def _arrow_records(data: bytes, skip: int, quoted: bool = True) -> pd.DataFrame | None:
     """Every record of UTF-8 CSV bytes as text, read by pyarrow's multi-threaded parser.
 
     The same frame as ``_c_records`` (positional columns, ``""`` for empty cells, blank lines
     kept as records) at a fraction of the time, with Arrow-backed text. None when pyarrow would
     read the file differently or not at all (records of unequal length, an empty file): the C
-    parser then reads it and says what is wrong.
+    parser then reads it and says what is wrong. ``quoted=False`` says the bytes hold no quote
+    character, so no value holds a line break: pyarrow then splits the file among its threads
+    at any line end (~25 % quicker than looking for line breaks inside quotes).
     """
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -347,7 +356,7 @@ def _arrow_records(data: bytes, skip: int) -> pd.DataFrame | None:
         table = pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(skip_rows=skip, autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types=_text_columns(), strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -433,17 +442,19 @@ def _leading_lines(text: str) -> int:
     return skip
 
 
-def _ends_in_open_quote(data: bytes | str) -> bool:
-    # an odd number of quote characters means the last quoted cell never closed; the byte 0x22
-    # is the quote in UTF-8 and cp1252 alike (never part of a multi-byte character)
+def _quote_count(data: bytes | str) -> int:
+    """The quote characters in a file's bytes or text: an odd count means the last quoted cell
+    never closed; none means no value holds a line break (``_arrow_records``)."""
+    # the byte 0x22 is the quote in UTF-8 and cp1252 alike (never part of a multi-byte character)
     if isinstance(data, str):
-        return data.count('"') % 2 == 1
+        return data.count('"')
+    if b'"' not in data:  # a search for one byte, quicker again than counting (ids, times, numbers)
+        return 0
     # numpy compares a block of bytes at once, several times quicker than ``bytes.count``;
     # blocks of 1 MiB keep the comparison's mask small
     values = np.frombuffer(data, dtype=np.uint8)
-    quotes = sum(int(np.count_nonzero(values[start:start + _QUOTE_BLOCK] == 0x22))
-                 for start in range(0, len(values), _QUOTE_BLOCK))
-    return quotes % 2 == 1
+    return sum(int(np.count_nonzero(values[start:start + _QUOTE_BLOCK] == 0x22))
+               for start in range(0, len(values), _QUOTE_BLOCK))
 
 
 _QUOTE_BLOCK = 1 << 20
