@@ -183,3 +183,16 @@ def test_quick_exit_only_when_nothing_else_runs():
         release.set()
         worker.join()
     assert cli._quiet()
+
+
+def test_the_command_has_pyarrow_allocate_with_malloc_unless_told_otherwise():
+    import os
+
+    code = ("import sys, opsdiag.cli as cli; cli._arrow_system_allocator(); import pyarrow;"
+            "print(pyarrow.default_memory_pool().backend_name)")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert chosen.stdout.strip() == "system"
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**env, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"})
+    assert kept.stdout.strip() == "mimalloc"
