@@ -41,27 +41,21 @@ def unused_seat_spend(inp: CostInputs) -> CostFigure:
     """Unused seats = Σ_tools unused seats × (monthly_cost / seats) × 12
     (``metrics.tooling.unused_seat_spend``). A direct spend: it does not move with the rate or
     cost-of-delay ranges."""
-    detail = _unused_seats(inp)
+    from .metrics.tooling import unused_seat_spend as per_tool
+
+    detail = inp.memo("unused_seat_spend", lambda: per_tool(inp.tools), inp.tools)
     detail = detail[detail["unused_spend"] > 0]
     total = float(detail["unused_spend"].sum())
     return CostFigure("unused_seat_spend", "tooling", 0.0, total, (), _ids(detail["tool"]), detail, total, "money")
-
-
-def _unused_seats(inp: CostInputs) -> pd.DataFrame:
-    """``metrics.tooling.unused_seat_spend`` of the tools, computed once per inputs."""
-    from .metrics.tooling import unused_seat_spend as per_tool
-
-    return inp.memo("unused_seat_spend", lambda: per_tool(inp.tools), inp.tools)
 
 
 def duplicate_tool_spend(inp: CostInputs) -> CostFigure:
     """Duplicate tools = for each category with several tools, the annual cost of every tool but
     the most used one, less its unused seats already counted by ``unused_seat_spend``
     (``metrics.tooling.duplicate_tool_spend``)."""
-    from .metrics.tooling import _duplicate_tool_spend as per_tool
+    from .metrics.tooling import duplicate_tool_spend as per_tool
 
-    # (``metrics.tooling.duplicate_tool_spend`` with the unused-seat spend computed once for both formulas)
-    detail = inp.memo("duplicate_tool_spend", lambda: per_tool(inp.tools, _unused_seats(inp)), inp.tools)
+    detail = inp.memo("duplicate_tool_spend", lambda: per_tool(inp.tools), inp.tools)
     detail = detail[detail["duplicate_spend"] > 0]
     total = float(detail["duplicate_spend"].sum())
     return CostFigure("duplicate_tool_spend", "tooling", 0.0, total, (), _ids(detail["tool"]), detail, total,

@@ -114,19 +114,13 @@ def rework(inp: CostInputs) -> CostFigure:
 def _recent_bounces(inp: CostInputs) -> tuple | None:
     """The data-only part of ``rework``: (bounce-backs of the last year, annualisation factor,
     median days of the bounced step, item ids); None without bounce-backs."""
-    from .metrics.flow import time_dtype
-    from .metrics.handoffs import _bounce_frame, _bounce_positions
+    from .metrics.handoffs import bounce_backs
 
-    # ``metrics.handoffs.bounce_backs`` of the included items, filtered to the last year: only
-    # the rows of the year are built (of all bounce-backs, with their numbers as the index)
-    segments = inp.segments
-    now, before = _bounce_positions(segments, item_ids=inp.flow.loc[inp.flow["included"], "item_id"])
-    if not len(now):
+    events = inp.memo("bounce_backs", lambda: bounce_backs(
+        inp.segments, item_ids=inp.flow.loc[inp.flow["included"], "item_id"]), inp.segments, inp.flow)
+    if events.empty:
         return None
-    at = pd.Series(segments["start"].array.take(now)).astype(time_dtype())
-    last_year = (at > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR)).to_numpy(dtype=bool)
-    rows = np.flatnonzero(last_year)
-    recent = _bounce_frame(segments, now[rows], before[rows], index=pd.RangeIndex(len(now))[last_year])
+    recent = events[events["at"] > inp.as_of - pd.Timedelta(days=DAYS_PER_YEAR)]
     scale = inp.window_scale(inp.included_created())
     median_days = float(recent["days_in_bounced_step"].median()) if len(recent) else 0.0
     return recent, scale, median_days, _ids(recent["item_id"].unique())

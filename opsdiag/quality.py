@@ -15,7 +15,7 @@ import pandas as pd
 
 from .schema import QualityFinding
 from .text import arrow_text
-from .workflow_calendar import HistoryIndex, _run_starts, history_index, to_naive_utc
+from .workflow_calendar import history_index, to_naive_utc
 from .workflow_rules import PHASES
 
 MAX_EXAMPLES = 10
@@ -152,28 +152,10 @@ def check_moved_backwards(client) -> list[QualityFinding]:
                f"backward_moves: {policy}")
     # every move back leaves a done status or enters a backlog one: only those (few) are looked up
     leaves_done, enters_backlog = phase == done, phase == backlog  # code -1: the last entry (no phase)
-    if len(history.rows) < len(t):  # a transition without an item or a time: in file order
-        maybe = np.flatnonzero(leaves_done[history.from_code] | enters_backlog[history.to_code])
-        back = maybe[backward[history.from_code[maybe], history.to_code[maybe]]]
-        back = back[history.at[back] <= limit]  # NaT compares False
-        return _finding("moved_backwards", "info", t["item_id"].iloc[back], message)
-    # (as usual) in item order, where the items are known without reading their ids' text
-    maybe = np.flatnonzero(leaves_done[history.from_code][history.rows] | enters_backlog[history.row_to])
-    back = maybe[backward[history.from_code[history.rows[maybe]], history.row_to[maybe]]]
-    back = back[history.row_at[back] <= limit]
-    return _finding("moved_backwards", "info", _items_first_seen(history, back), message)
-
-
-def _items_first_seen(history: HistoryIndex, positions: np.ndarray):
-    """The ids of the items of ``positions`` (ascending positions in ``history.rows``), each
-    once, in the order ``transitions["item_id"].iloc[rows]`` would first list them: by the
-    first of their rows in the file."""
-    codes = history.codes[positions]
-    starts = _run_starts(codes)  # (ascending positions: an item's are together)
-    if not len(starts):
-        return history.ids[:0]
-    first_row = np.minimum.reduceat(history.rows[positions], starts)
-    return history.ids[codes[starts][np.argsort(first_row, kind="stable")]]
+    maybe = np.flatnonzero(leaves_done[history.from_code] | enters_backlog[history.to_code])
+    back = maybe[backward[history.from_code[maybe], history.to_code[maybe]]]
+    back = back[history.at[back] <= limit]  # NaT compares False
+    return _finding("moved_backwards", "info", t["item_id"].iloc[back], message)
 
 
 def check_no_history(client) -> list[QualityFinding]:

@@ -12,6 +12,8 @@ opsdiag writes.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -284,8 +286,7 @@ class Dataset:
         new = dict(self.tables)
         for name, frame in tables.items():
             new[name] = conform(name, frame)
-        return Dataset(tables=new, files=self.files, unrecognized=self.unrecognized, quality=self.quality,
-                       digests=self.digests)
+        return dataclasses.replace(self, tables=new)
 
     def span(self, table: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         column = SPAN_COLUMNS.get(table)

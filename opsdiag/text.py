@@ -110,16 +110,20 @@ def isin_text(series: pd.Series, candidates) -> np.ndarray:
 
 
 def take_text(values: np.ndarray, codes: np.ndarray):
-    """``values[codes]`` as a ``str`` array (``codes`` are positions in ``values``, none negative).
+    """``values[codes]`` as a ``str`` array (``codes`` are positions in ``values``; -1 is missing).
 
     The distinct values are converted once and taken by Arrow: a million rows several times
     quicker than through pandas' ``take``.
     """
     text = pd.array(values, dtype="str")
     arrow = arrow_text(text)
-    if arrow is None or (len(codes) and codes.min() < 0):
-        return text.take(codes)
-    return pd.array(arrow.take(codes), dtype="str")
+    if arrow is None:
+        return text.take(codes, allow_fill=True)
+    import pyarrow as pa
+
+    missing = codes < 0
+    positions = pa.array(codes, mask=missing) if missing.any() else codes  # a missing position takes a missing value
+    return pd.array(arrow.take(positions), dtype="str")
 
 
 def first_positions(values, keys: pd.Series) -> np.ndarray:

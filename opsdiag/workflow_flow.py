@@ -320,11 +320,9 @@ def _from_columns(base: pd.DataFrame, mapping: pd.DataFrame, as_of: np.datetime6
     (``_OWN_COLUMNS``: only those are read)."""
     phase_of = dict(zip(mapping["status"], mapping["phase"]))
     # each distinct status and category looked up once (the category normalised)
-    codes, statuses = pd.factorize(base["status"])
-    phase = np.array([phase_of.get(s) for s in statuses] + [None], dtype=object)[codes]
+    phase = _codes(base["status"], phase_of, None)
     codes, categories = pd.factorize(base["status_category"])
-    by_category = np.array([_CATEGORY_PHASE.get(normalize_category(c)) for c in categories] + [None],
-                           dtype=object)[codes]
+    by_category = _lookup([normalize_category(c) for c in categories], _CATEGORY_PHASE, None)[codes]
     own_started = to_naive_utc(base["started_at"])
     completed = to_naive_utc(base["completed_at"])
     own_canceled = to_naive_utc(base["canceled_at"])
@@ -496,8 +494,7 @@ def _text(names: np.ndarray, positions: np.ndarray, own_rows: np.ndarray, own: n
     """A ``str`` column: ``names[positions]`` (missing where -1), with ``own`` at ``own_rows``."""
     positions = positions.copy()
     positions[own_rows] = len(names) + np.arange(len(own_rows))
-    positions[positions < 0] = len(names) + len(own_rows)
-    return pd.Series(take_text(np.concatenate([names, own, [None]]), positions))
+    return pd.Series(take_text(np.concatenate([names, own]), positions))
 
 
 def _ts(values: np.ndarray) -> pd.Series:

@@ -598,7 +598,10 @@ def _iso_with_offsets(text: pd.Series) -> np.ndarray | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    first = arrow.slice(0, 1)
     try:
+        if first.null_count == 0:  # a failing cast reads every value first: try one (naive exports)
+            pc.cast(first, pa.timestamp("us", tz="UTC"))
         parsed = pc.cast(arrow, pa.timestamp("us", tz="UTC"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None

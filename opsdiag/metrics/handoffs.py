@@ -128,10 +128,8 @@ def _as_text(column: pd.Series) -> pd.Series:
     the rows picked are converted."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         return column
-    names = np.append(column.cat.categories.to_numpy(dtype=object), None)  # code -1: missing
-    codes = column.cat.codes.to_numpy()
-    return pd.Series(take_text(names, np.where(codes < 0, len(names) - 1, codes)), index=column.index,
-                     name=column.name)
+    return pd.Series(take_text(column.cat.categories.to_numpy(dtype=object), column.cat.codes.to_numpy()),
+                     index=column.index, name=column.name)
 
 
 def handoff_waits(segments: pd.DataFrame, *, item_ids=None) -> pd.DataFrame:
@@ -256,14 +254,12 @@ def _bounce_positions(segments: pd.DataFrame, item_ids=None) -> tuple[np.ndarray
     return kept[bounced], kept[bounced - 1]
 
 
-def _bounce_frame(segments: pd.DataFrame, now: np.ndarray, before: np.ndarray,
-                  index: pd.Index | None = None) -> pd.DataFrame:
+def _bounce_frame(segments: pd.DataFrame, now: np.ndarray, before: np.ndarray) -> pd.DataFrame:
     """The rows of :func:`bounce_backs` for the bounce-backs at ``now`` / ``before`` (positions
-    from ``_bounce_positions``), indexed by ``index`` (0, 1, … when None)."""
+    from ``_bounce_positions``)."""
     dtypes = {"at": time_dtype(), "days_in_bounced_step": "float64"}
     if not len(now):
-        out = _empty(BOUNCE_COLUMNS, dtypes)
-        return out if index is None else out.set_axis(index[:0])
+        return _empty(BOUNCE_COLUMNS, dtypes)
 
     def pick(column: str, positions: np.ndarray) -> pd.Series:
         return _as_text(pd.Series(segments[column].array.take(positions)))
@@ -274,8 +270,7 @@ def _bounce_frame(segments: pd.DataFrame, now: np.ndarray, before: np.ndarray,
                         "from_kind": before_kind,
                         "days_in_bounced_step": np.where(before_kind.eq("active").to_numpy(dtype=bool),
                                                          pd.to_numeric(pick("days", before), errors="coerce"), 0.0)})
-    out = out.astype(dtypes).reset_index(drop=True)
-    return out if index is None else out.set_axis(index)
+    return out.astype(dtypes).reset_index(drop=True)
 
 
 def blocked_time(flow: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:

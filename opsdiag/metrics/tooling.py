@@ -110,12 +110,7 @@ def duplicate_tool_spend(tools: pd.DataFrame) -> pd.DataFrame:
     DataFrame, largest first: category, tool, kept_tool, annual_cost, unused_spend,
     duplicate_spend. Empty input gives an empty frame with these columns.
     """
-    return _duplicate_tool_spend(tools, unused_seat_spend(tools))
-
-
-def _duplicate_tool_spend(tools: pd.DataFrame, unused_spend: pd.DataFrame) -> pd.DataFrame:
-    """``duplicate_tool_spend`` given ``unused_seat_spend(tools)`` (the cost model has it already)."""
-    unused = unused_spend.set_index("tool")["unused_spend"]
+    unused = unused_seat_spend(tools).set_index("tool")["unused_spend"]
     frame = pd.DataFrame({"tool": tools["tool"].astype("str"), "category": _normal_category(tools),
                           "active": tools["active_seats"].fillna(-1.0), "seats": tools["seats"].fillna(-1.0),
                           "annual_cost": tools["monthly_cost"].fillna(0.0) * MONTHS_PER_YEAR})
